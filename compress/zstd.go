@@ -1,0 +1,75 @@
+package compress
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// DefaultZstdLevel is the level ByName uses for zstd: level 3, zstd's own
+// default, which klauspost maps to its "default" speed.
+const DefaultZstdLevel = 3
+
+type zstdCodec struct {
+	level int
+	err   error
+
+	once sync.Once
+	enc  *zstd.Encoder
+}
+
+// Zstd returns a codec that writes each frame as one zstd frame (with its
+// content size and checksum), at a level of the zstd command's scale: 1
+// (fastest) to 22 (best); 0 means DefaultZstdLevel. klauspost's encoder
+// groups the levels into four speeds (1–2 fastest, 3–5 default, 6–9 better,
+// 10–22 best). Concatenated frames are a valid zstd file: zstd -dc decodes
+// the whole object. A level outside 0–22 is reported by Validate and Encode
+// as ErrInvalidLevel.
+func Zstd(level int) Codec {
+	c := &zstdCodec{level: level}
+	if level == 0 {
+		c.level = DefaultZstdLevel
+	}
+	if level < 0 || level > 22 {
+		c.err = fmt.Errorf("%w: zstd level %d (want 1 to 22, or 0 for the default)", ErrInvalidLevel, level)
+	}
+	return c
+}
+
+func (c *zstdCodec) Name() string            { return "zstd" }
+func (c *zstdCodec) Extension() string       { return ".zst" }
+func (c *zstdCodec) ContentEncoding() string { return "zstd" }
+func (c *zstdCodec) Validate() error         { return c.err }
+
+// encoder builds the shared encoder on first use. One zstd.Encoder serves
+// every goroutine: EncodeAll draws from its internal pool of GOMAXPROCS
+// block encoders, so frames compress in parallel without allocating.
+func (c *zstdCodec) encoder() (*zstd.Encoder, error) {
+	c.once.Do(func() {
+		if c.err != nil {
+			return
+		}
+		c.enc, c.err = zstd.NewWriter(nil,
+			zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(c.level)),
+			zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
+			zstd.WithEncoderCRC(true),
+		)
+		if c.err != nil {
+			c.err = fmt.Errorf("compress: zstd: %w", c.err)
+		}
+	})
+	return c.enc, c.err
+}
+
+func (c *zstdCodec) Encode(dst, src []byte) ([]byte, error) {
+	enc, err := c.encoder()
+	if err != nil {
+		return dst, err
+	}
+	if len(src) == 0 {
+		return dst, nil
+	}
+	return enc.EncodeAll(src, dst), nil
+}
