@@ -1,0 +1,105 @@
+package ossappend
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// A frame is one buffer of written bytes on its way to OSS. Frames are the
+// unit of everything downstream of Write: one frame is sealed, compressed,
+// appended and acknowledged as a whole.
+//
+// A writer owns a fixed set of MaxInflight+1 frames (its "slots"), handed
+// out by a framePool. Write fills one; sealed frames wait for compression
+// and their append; when a frame's append is settled it goes back to the
+// pool with its buffers, so steady-state writing allocates nothing and
+// memory never grows past the set.
+type frame struct {
+	buf  []byte    // written bytes; cap is FlushSize
+	enc  []byte    // bytes to append: buf itself, or buf compressed
+	err  error     // compression error
+	seq  uint64    // sealing order, from 1; appends follow it
+	born time.Time // when the first byte arrived, for FlushInterval
+
+	// sealed is set, under Writer.mu, when the frame leaves Write's hands.
+	sealed bool
+	// ready carries one token from the compressor to the append loop when
+	// enc is ready; it is reused from use to use.
+	ready chan struct{}
+	// refs counts the holders of the frame: the filler (Write, ReadFrom)
+	// until it seals the frame, then the pipeline until the append is
+	// settled, plus a ReadFrom still reading into buf's spare capacity. The
+	// last one to let go returns the frame to its pool.
+	refs atomic.Int32
+	pool *framePool
+}
+
+// release drops one reference; the last returns the frame to its pool.
+func (f *frame) release() {
+	if f.refs.Add(-1) == 0 {
+		f.pool.put(f)
+	}
+}
+
+// framePool hands out a writer's frames. Buffers are allocated on first
+// use, so a writer that never fills more than one frame holds one buffer.
+type framePool struct {
+	free    chan *frame
+	size    int  // FlushSize
+	encoded bool // frames need a separate buffer for compressed bytes
+}
+
+func newFramePool(slots, size int, encoded bool) *framePool {
+	p := &framePool{free: make(chan *frame, slots), size: size, encoded: encoded}
+	for range slots {
+		p.free <- &frame{pool: p, ready: make(chan struct{}, 1)}
+	}
+	return p
+}
+
+// prepare readies a frame taken from the free list for filling.
+func (p *framePool) prepare(f *frame) *frame {
+	if f.buf == nil {
+		f.buf = make([]byte, 0, p.size)
+	}
+	f.refs.Store(1)
+	return f
+}
+
+// tryGet returns a free frame, or nil if every frame is in use.
+func (p *framePool) tryGet() *frame {
+	select {
+	case f := <-p.free:
+		return p.prepare(f)
+	default:
+		return nil
+	}
+}
+
+// get waits for a free frame; it gives up with ErrClosed when stop is
+// closed first.
+func (p *framePool) get(stop <-chan struct{}) (*frame, error) {
+	if f := p.tryGet(); f != nil {
+		return f, nil
+	}
+	select {
+	case f := <-p.free:
+		return p.prepare(f), nil
+	case <-stop:
+		return nil, ErrClosed
+	}
+}
+
+func (p *framePool) put(f *frame) {
+	f.buf = f.buf[:0]
+	if p.encoded {
+		f.enc = f.enc[:0]
+	} else {
+		f.enc = nil
+	}
+	f.err, f.seq, f.born, f.sealed = nil, 0, time.Time{}, false
+	p.free <- f // never blocks: the channel holds every frame
+}
+
+// avail is the room left in the frame.
+func (f *frame) avail() int { return cap(f.buf) - len(f.buf) }

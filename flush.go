@@ -1,0 +1,322 @@
+package ossappend
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+)
+
+// noSDKRetry turns off the SDK's own retries for a request. AppendObject is
+// not idempotent: after a lost response the SDK would send the frame again
+// blindly. The append loop retries itself, reconciling first.
+func noSDKRetry(o *oss.Options) {
+	one := 1
+	o.RetryMaxAttempts = &one
+}
+
+// appender is the append loop: the one goroutine that appends sealed
+// frames, in order, to the object. It alone knows where the object ends.
+type appender struct {
+	w        *Writer
+	key      string // the object being appended to
+	seq      int    // key's rotation number; 0 for the key NewWriter got
+	pos      int64  // the object's length: where the next append goes
+	crc      uint64 // the object's CRC-64, if crcKnown
+	crcKnown bool
+	sent     int64 // bytes appended since NewWriter, for progress
+	done     chan struct{}
+}
+
+// run appends the frames of the queue until Close closes it. Once the
+// writer has failed, frames are settled without being sent.
+func (a *appender) run() error {
+	w := a.w
+	defer close(a.done)
+	for f := range w.queue {
+		if w.encodeQ != nil {
+			<-f.ready
+		}
+		stored := false
+		if w.failure.Load() == nil {
+			err := f.err
+			if err != nil {
+				err = fmt.Errorf("ossappend: compress frame %d: %w", f.seq, err)
+			} else {
+				err = a.store(f.enc)
+			}
+			if err != nil {
+				w.fail(err)
+			} else {
+				stored = true
+			}
+		}
+		w.settle(f, stored)
+	}
+	return nil
+}
+
+// store appends one frame, retrying and reconciling until it is stored,
+// the writer is shut down, or the retry policy gives up.
+func (a *appender) store(data []byte) error {
+	w := a.w
+	n := int64(len(data))
+	if n > w.cfg.maxObjectSize {
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, n, w.cfg.maxObjectSize)
+	}
+	r := a.newRetrier()
+	uncertain := false // the last append may have landed: look before sending
+	for {
+		if uncertain {
+			st, err := headObject(w.ctx, w.client, w.bucket, a.key, noSDKRetry)
+			if err != nil {
+				if err := r.failed(err, "head", a.key, a.pos); err != nil {
+					return err
+				}
+				continue
+			}
+			w.stats.reconciled.Add(1)
+			switch reconcile(a.pos, a.crc, a.crcKnown, data, st) {
+			case landed:
+				w.stats.recovered.Add(1)
+				a.advance(data, nil)
+				return nil
+			case foreign:
+				if err := a.conflict(fmt.Errorf("object is %d bytes, want %d or %d", st.length, a.pos, a.pos+n)); err != nil {
+					return err
+				}
+			}
+			uncertain = false
+		}
+		if a.pos > 0 && a.pos+n > w.cfg.maxObjectSize {
+			if err := a.rotate(false); err != nil {
+				return err
+			}
+		}
+		res, err := a.append(data)
+		if err == nil {
+			if res.NextPosition != 0 && res.NextPosition != a.pos+n {
+				// Cannot happen with the position check; do not guess.
+				uncertain = true
+				continue
+			}
+			a.advance(data, res.HashCRC64)
+			return nil
+		}
+		switch classify(err) {
+		case classConflict:
+			if err := a.conflict(err); err != nil {
+				return err
+			}
+			continue // to the fresh key, at once
+		case classUncertain:
+			uncertain = true
+		}
+		if err := r.failed(err, "append", a.key, a.pos); err != nil {
+			return err
+		}
+	}
+}
+
+// append sends one AppendObject request for data at a.pos.
+func (a *appender) append(data []byte) (*oss.AppendObjectResult, error) {
+	w := a.w
+	pos := a.pos
+	req := &oss.AppendObjectRequest{
+		Bucket:   &w.bucket,
+		Key:      &a.key,
+		Position: &pos,
+		Body:     bytes.NewReader(data),
+	}
+	if a.crcKnown {
+		// The SDK checks the object's new CRC-64 against this combined
+		// with the body's, end to end.
+		req.InitHashCRC64 = oss.Ptr(strconv.FormatUint(a.crc, 10))
+	}
+	if o := w.cfg.object; o != nil {
+		req.TrafficLimit, req.RequestPayer = o.TrafficLimit, o.RequestPayer
+	}
+	if pos == 0 {
+		w.createParams(req)
+	}
+	if fn := w.cfg.progress; fn != nil {
+		base := a.sent
+		req.ProgressFn = func(increment, transferred, total int64) {
+			fn(increment, base+transferred, base+total)
+		}
+	}
+	w.stats.appends.Add(1)
+	return w.client.AppendObject(w.ctx, req, noSDKRetry)
+}
+
+// advance moves past a stored frame. crcHeader is the object's CRC-64 as
+// OSS reported it, which the SDK has checked; without it the writer
+// combines the CRC itself.
+func (a *appender) advance(data []byte, crcHeader *string) {
+	n := int64(len(data))
+	if c, err := strconv.ParseUint(oss.ToString(crcHeader), 10, 64); crcHeader != nil && err == nil {
+		a.crc, a.crcKnown = c, true
+	} else if a.crcKnown || a.pos == 0 {
+		a.crc, a.crcKnown = oss.CRC64Combine(a.crc, crc64Of(data), uint64(n)), true
+	}
+	a.pos += n
+	a.sent += n
+	a.w.stats.appended.Add(n)
+}
+
+// conflict handles an object that is no longer ours: it reports the
+// conflict and moves to a fresh key, or, with WithFailOnConflict, returns
+// the error that stops the writer.
+func (a *appender) conflict(cause error) error {
+	w := a.w
+	w.stats.conflicts.Add(1)
+	err := fmt.Errorf("%w: %s/%s at position %d: %w", ErrConflict, w.bucket, a.key, a.pos, cause)
+	if w.cfg.failOnConflict {
+		return err
+	}
+	w.report(err)
+	return a.rotate(true)
+}
+
+// rotate moves to the first key of the rotation sequence after the current
+// one that does not exist yet. A writer leaving a full object seals it if
+// asked to; it never seals an object another writer has touched.
+func (a *appender) rotate(afterConflict bool) error {
+	w := a.w
+	if !afterConflict && w.cfg.sealOnClose {
+		if err := a.seal(); err != nil {
+			w.report(err) // the data is stored; only the seal is missing
+		}
+	}
+	r := a.newRetrier()
+	for seq := a.seq + 1; ; {
+		key := w.cfg.rotateKey(w.base, seq)
+		if err := validKey(key); err != nil {
+			return fmt.Errorf("ossappend: rotate key %d: %w", seq, err)
+		}
+		st, err := headObject(w.ctx, w.client, w.bucket, key, noSDKRetry)
+		if err != nil {
+			if err := r.failed(err, "head", key, 0); err != nil {
+				return err
+			}
+			continue
+		}
+		if st.exists {
+			seq++
+			continue
+		}
+		a.key, a.seq, a.pos, a.crc, a.crcKnown = key, seq, 0, 0, true
+		w.key.Store(&key)
+		w.stats.rotations.Add(1)
+		return nil
+	}
+}
+
+// seal seals the current object, if it has any bytes.
+func (a *appender) seal() error {
+	w := a.w
+	if a.pos == 0 {
+		return nil
+	}
+	s := w.client.(Sealer) // NewWriter checked
+	r := a.newRetrier()
+	for {
+		pos := a.pos
+		_, err := s.SealAppendObject(w.ctx, &oss.SealAppendObjectRequest{Bucket: &w.bucket, Key: &a.key, Position: &pos}, noSDKRetry)
+		if err == nil {
+			return nil
+		}
+		if err := r.failed(err, "seal", a.key, pos); err != nil {
+			return err
+		}
+	}
+}
+
+// retrier paces the attempts spent on one frame (or one rotation) by the
+// writer's Retry policy.
+type retrier struct {
+	ctx      context.Context
+	policy   Retry
+	stats    *counters
+	start    time.Time
+	failures int
+}
+
+func (a *appender) newRetrier() *retrier {
+	return &retrier{ctx: a.w.ctx, policy: a.w.cfg.retry, stats: &a.w.stats, start: time.Now()}
+}
+
+// failed records a failed request and waits before the next one. It
+// returns the error that ends the attempts: a permanent failure, the
+// writer's shutdown, or the policy's limits.
+func (r *retrier) failed(err error, op, key string, pos int64) error {
+	wrap := func(e error) error {
+		return fmt.Errorf("ossappend: %s %s at %d: %w", op, key, pos, e)
+	}
+	switch classify(err) {
+	case classPermanent:
+		return wrap(describe(err))
+	case classCanceled:
+		return wrap(err)
+	}
+	r.failures++
+	p := r.policy
+	if p.MaxAttempts > 0 && r.failures >= p.MaxAttempts {
+		return wrap(fmt.Errorf("%w after %d attempts: %w", ErrRetriesExhausted, r.failures, err))
+	}
+	if p.MaxElapsed > 0 && time.Since(r.start) >= p.MaxElapsed {
+		return wrap(fmt.Errorf("%w after %v: %w", ErrRetriesExhausted, time.Since(r.start).Round(time.Millisecond), err))
+	}
+	d := p.MinBackoff << min(r.failures-1, 30)
+	if d > p.MaxBackoff || d <= 0 {
+		d = p.MaxBackoff
+	}
+	d = d/2 + rand.N(d/2+1)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		r.stats.retries.Add(1)
+		return nil
+	case <-r.ctx.Done():
+		return wrap(errors.Join(r.ctx.Err(), err))
+	}
+}
+
+// createParams copies WithObjectOptions' create-time parameters into the
+// request that creates an object.
+func (w *Writer) createParams(req *oss.AppendObjectRequest) {
+	if o := w.cfg.object; o != nil {
+		req.CacheControl = o.CacheControl
+		req.ContentDisposition = o.ContentDisposition
+		req.ContentEncoding = o.ContentEncoding
+		req.Expires = o.Expires
+		req.ContentType = o.ContentType
+		req.ServerSideEncryption = o.ServerSideEncryption
+		req.ServerSideDataEncryption = o.ServerSideDataEncryption
+		req.ServerSideEncryptionKeyId = o.ServerSideEncryptionKeyId
+		req.SSEKMSKeyId = o.SSEKMSKeyId
+		req.Acl = o.Acl
+		req.StorageClass = o.StorageClass
+		req.Metadata = o.Metadata
+		req.Tagging = o.Tagging
+		req.ForbidOverwrite = o.ForbidOverwrite
+	}
+	if req.ContentType == nil {
+		if t, ok := mediaTypes[w.cfg.codec.Name()]; ok {
+			req.ContentType = &t
+		}
+	}
+}
+
+// mediaTypes are the Content-Types of compressed objects.
+var mediaTypes = map[string]string{
+	"gzip": "application/gzip",
+	"zstd": "application/zstd",
+	"s2":   "application/x-s2",
+}

@@ -1,0 +1,208 @@
+package ossappend
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/ossappend/ossappend/compress"
+)
+
+// Defaults of the options.
+const (
+	// DefaultFlushSize is the frame size: a frame is sealed and appended
+	// once it holds this many bytes. 4 MiB keeps the number of appends (and
+	// their cost) low while compressing well.
+	DefaultFlushSize = 4 << 20
+
+	// DefaultFlushInterval bounds how long a written byte waits in memory
+	// before its frame is sealed and appended.
+	DefaultFlushInterval = time.Second
+
+	// DefaultMaxInflight is how many sealed frames may wait for, or be in,
+	// compression and AppendObject before Write blocks.
+	DefaultMaxInflight = 4
+
+	// MaxObjectSize is the largest object OSS builds by appends: 5 GiB.
+	// It is also the default of WithMaxObjectSize.
+	MaxObjectSize int64 = 5 << 30
+)
+
+// DefaultRetry is the retry policy of a writer made without WithRetry:
+// backoff from 100 ms doubling to 5 s, for up to 10 minutes per frame,
+// enough to ride out an OSS or network outage of several minutes.
+var DefaultRetry = Retry{MinBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxElapsed: 10 * time.Minute}
+
+// Retry is how the writer repeats a failed AppendObject or HeadObject.
+// Waits grow from MinBackoff, doubling to at most MaxBackoff, each drawn
+// at random from its upper half so that writers do not retry in step.
+type Retry struct {
+	// MaxAttempts bounds the requests spent on one frame; 0 means no
+	// bound but MaxElapsed.
+	MaxAttempts int
+	// MinBackoff is the first wait; it must be positive.
+	MinBackoff time.Duration
+	// MaxBackoff caps the wait; it must be at least MinBackoff.
+	MaxBackoff time.Duration
+	// MaxElapsed bounds the time spent on one frame; 0 means no bound but
+	// MaxAttempts. With both 0 the writer retries until it succeeds or is
+	// shut down.
+	MaxElapsed time.Duration
+}
+
+// An Option configures a Writer. NewWriter checks every option together
+// and reports a bad one as ErrInvalidArgument before it talks to OSS.
+type Option func(*config)
+
+type config struct {
+	flushSize      int
+	flushInterval  time.Duration
+	maxInflight    int
+	codec          compress.Codec
+	concurrency    int
+	object         *oss.AppendObjectRequest
+	progress       oss.ProgressFunc
+	onError        func(error)
+	maxObjectSize  int64
+	rotateKey      func(key string, seq int) string
+	retry          Retry
+	sealOnClose    bool
+	failOnConflict bool
+	nonBlocking    bool
+}
+
+func defaultConfig() config {
+	return config{
+		flushSize:     DefaultFlushSize,
+		flushInterval: DefaultFlushInterval,
+		maxInflight:   DefaultMaxInflight,
+		codec:         compress.None(),
+		concurrency:   runtime.GOMAXPROCS(0),
+		maxObjectSize: MaxObjectSize,
+		rotateKey:     RotateKey,
+		retry:         DefaultRetry,
+	}
+}
+
+// WithFlushSize sets the frame size in bytes (default DefaultFlushSize, 4
+// MiB): a frame is sealed and appended when it is full. Each Write of at
+// most this many bytes lands in one frame. It must be positive and at most
+// the object size limit.
+func WithFlushSize(n int) Option { return func(c *config) { c.flushSize = n } }
+
+// WithFlushInterval bounds how long a byte may wait in memory (default
+// DefaultFlushInterval, 1 s): a frame is sealed when its oldest byte is this
+// old, even if it is not full. Zero turns the timer off, so frames are
+// sealed only when full and by Flush, Sync and Close; negative is invalid.
+func WithFlushInterval(d time.Duration) Option { return func(c *config) { c.flushInterval = d } }
+
+// WithMaxInflight sets how many sealed frames may wait for compression or
+// be on their way to OSS before Write blocks (default DefaultMaxInflight,
+// 4). Memory is bounded by about (n + 1) × FlushSize, twice that with a
+// compressing codec. It must be at least 1.
+func WithMaxInflight(n int) Option { return func(c *config) { c.maxInflight = n } }
+
+// WithCodec compresses each frame with codec (default compress.None()).
+// Every frame is self-contained, so the object decodes with gzip -dc,
+// zstd -dc or compress.NewReader. Unless WithObjectOptions sets one, the
+// object's Content-Type becomes the codec's media type; Content-Encoding is
+// not set, because HTTP clients would then decode the object on download.
+func WithCodec(codec compress.Codec) Option { return func(c *config) { c.codec = codec } }
+
+// WithConcurrency sets how many frames are compressed at once (default
+// runtime.GOMAXPROCS(0)). It must be at least 1. It has no effect without a
+// compressing codec.
+func WithConcurrency(n int) Option { return func(c *config) { c.concurrency = n } }
+
+// WithObjectOptions sets the create-time parameters of each object the
+// writer creates (the first append to a key): ContentType, CacheControl,
+// ContentDisposition, ContentEncoding, Expires, Metadata, Acl, StorageClass,
+// Tagging and the server-side encryption fields. TrafficLimit and
+// RequestPayer apply to every append. Bucket, Key, Position, Body,
+// InitHashCRC64 and ProgressFn belong to the writer and must be unset.
+// An object the writer resumes keeps the parameters it was created with.
+func WithObjectOptions(req *oss.AppendObjectRequest) Option {
+	return func(c *config) { c.object = req }
+}
+
+// WithProgress calls fn as frames go out: increment is the number of bytes
+// just sent, transferred the bytes sent since NewWriter (compressed bytes,
+// as stored), total that plus the rest of the frame being sent. After a
+// failed attempt transferred steps back to what is stored. fn is called from
+// the writer's append goroutine and must not block.
+func WithProgress(fn oss.ProgressFunc) Option { return func(c *config) { c.progress = fn } }
+
+// WithErrorHandler calls fn with what the writer cannot return to a
+// caller: the error that stops the writer (once), each conflict it moved
+// away from, and dropped bytes in non-blocking mode (at most once a
+// second). fn runs on a goroutine of its own, one call at a time; it may
+// write to the writer itself (a logger's error line), but reports that
+// arrive while it is busy with many others are dropped.
+func WithErrorHandler(fn func(error)) Option { return func(c *config) { c.onError = fn } }
+
+// WithMaxObjectSize sets the size at which the writer moves to a new
+// object (default and maximum MaxObjectSize, the 5 GiB OSS allows). Before
+// an append would make the object larger, the writer rotates to the key
+// that WithRotateKey's function names; frames are never split across
+// objects, so each object decodes on its own.
+func WithMaxObjectSize(n int64) Option { return func(c *config) { c.maxObjectSize = n } }
+
+// WithRotateKey sets the function that names the objects after the first:
+// fn(key, seq) with the key given to NewWriter and seq = 1, 2, 3, ...
+// (default RotateKey). The writer takes the first seq whose key does not
+// exist yet.
+func WithRotateKey(fn func(key string, seq int) string) Option {
+	return func(c *config) { c.rotateKey = fn }
+}
+
+// WithRetry sets how failed requests are repeated (default DefaultRetry).
+func WithRetry(r Retry) Option { return func(c *config) { c.retry = r } }
+
+// WithSealOnClose seals each object with SealAppendObject when the writer
+// is done with it: on Close and when it rotates away for size. A sealed
+// object accepts no more appends. The client must implement Sealer.
+func WithSealOnClose() Option { return func(c *config) { c.sealOnClose = true } }
+
+// WithFailOnConflict makes a conflict (see ErrConflict) stop the writer
+// with a sticky error instead of moving to a fresh key.
+func WithFailOnConflict() Option { return func(c *config) { c.failOnConflict = true } }
+
+// WithNonBlocking makes Write never wait for buffer space: when every
+// buffer is full (OSS slow or unreachable), the bytes of that Write are
+// dropped, Write returns ErrDropped, Stats.DroppedBytes counts them, and the
+// error handler hears of it at most once a second.
+func WithNonBlocking() Option { return func(c *config) { c.nonBlocking = true } }
+
+func (c *config) validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalidArgument, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case c.maxObjectSize <= 0 || c.maxObjectSize > MaxObjectSize:
+		return bad("max object size %d: want 1 to %d (5 GiB)", c.maxObjectSize, MaxObjectSize)
+	case c.flushSize <= 0:
+		return bad("flush size %d: want a positive number of bytes", c.flushSize)
+	case int64(c.flushSize) > c.maxObjectSize:
+		return bad("flush size %d: larger than the object size limit %d", c.flushSize, c.maxObjectSize)
+	case c.flushInterval < 0:
+		return bad("flush interval %v: want 0 (off) or more", c.flushInterval)
+	case c.maxInflight < 1:
+		return bad("max inflight %d: want at least 1", c.maxInflight)
+	case c.concurrency < 1:
+		return bad("concurrency %d: want at least 1", c.concurrency)
+	case c.rotateKey == nil:
+		return bad("rotate key function is nil")
+	case c.retry.MaxAttempts < 0, c.retry.MinBackoff <= 0, c.retry.MaxBackoff < c.retry.MinBackoff, c.retry.MaxElapsed < 0:
+		return bad("retry policy %+v: want MaxAttempts ≥ 0, 0 < MinBackoff ≤ MaxBackoff, MaxElapsed ≥ 0", c.retry)
+	}
+	if err := compress.Validate(c.codec); err != nil {
+		return bad("codec: %v", err)
+	}
+	if o := c.object; o != nil {
+		if o.Bucket != nil || o.Key != nil || o.Position != nil || o.Body != nil || o.InitHashCRC64 != nil || o.ProgressFn != nil {
+			return bad("object options: Bucket, Key, Position, Body, InitHashCRC64 and ProgressFn are set by the writer")
+		}
+	}
+	return nil
+}
