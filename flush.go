@@ -84,7 +84,7 @@ func (a *appender) store(data []byte) error {
 			switch reconcile(a.pos, a.crc, a.crcKnown, data, st) {
 			case landed:
 				w.stats.recovered.Add(1)
-				a.advance(data, nil)
+				a.advance(n, st.crcHeader())
 				return nil
 			case foreign:
 				if err := a.conflict(fmt.Errorf("object is %d bytes, want %d or %d", st.length, a.pos, a.pos+n)); err != nil {
@@ -105,7 +105,7 @@ func (a *appender) store(data []byte) error {
 				uncertain = true
 				continue
 			}
-			a.advance(data, res.HashCRC64)
+			a.advance(n, res.HashCRC64)
 			return nil
 		}
 		switch classify(err) {
@@ -154,15 +154,15 @@ func (a *appender) append(data []byte) (*oss.AppendObjectResult, error) {
 	return w.client.AppendObject(w.ctx, req, noSDKRetry)
 }
 
-// advance moves past a stored frame. crcHeader is the object's CRC-64 as
-// OSS reported it, which the SDK has checked; without it the writer
-// combines the CRC itself.
-func (a *appender) advance(data []byte, crcHeader *string) {
-	n := int64(len(data))
-	if c, err := strconv.ParseUint(oss.ToString(crcHeader), 10, 64); crcHeader != nil && err == nil {
+// advance moves past a stored frame. crc is the object's new CRC-64 as
+// OSS reported it (the SDK has checked it against the bytes sent); without
+// one, the writer stops tracking the CRC rather than spend a pass over
+// every frame on a checksum nobody will compare: OSS always reports it.
+func (a *appender) advance(n int64, crc *string) {
+	if c, err := strconv.ParseUint(oss.ToString(crc), 10, 64); crc != nil && err == nil {
 		a.crc, a.crcKnown = c, true
-	} else if a.crcKnown || a.pos == 0 {
-		a.crc, a.crcKnown = oss.CRC64Combine(a.crc, crc64Of(data), uint64(n)), true
+	} else {
+		a.crc, a.crcKnown = 0, false
 	}
 	a.pos += n
 	a.sent += n

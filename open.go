@@ -51,3 +51,11 @@ func headObject(ctx context.Context, c Client, bucket, key string, optFns ...fun
 	}
 	return st, nil
 }
+
+// crcHeader returns the CRC-64 as OSS writes it, or nil if it gave none.
+func (st objectState) crcHeader() *string {
+	if !st.hasCRC {
+		return nil
+	}
+	return oss.Ptr(strconv.FormatUint(st.crc, 10))
+}

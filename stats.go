@@ -65,3 +65,10 @@ func (w *Writer) Stats() Stats {
 	s.Pending = s.BytesWritten - s.BytesStored
 	return s
 }
+
+// addWrittenLocked counts n accepted bytes. Only holders of Writer.mu
+// change the count, so a load and a store do what an atomic add would,
+// without the locked instruction that contended writers pay for.
+func (w *Writer) addWrittenLocked(n int) {
+	w.stats.written.Store(w.stats.written.Load() + int64(n))
+}

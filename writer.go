@@ -158,6 +158,14 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 // writer has failed for good, the error that stopped it.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
+	// The fast path: p fits in the current frame, which it does not fill.
+	// (A closed writer has no current frame: Close sealed it.)
+	if f := w.cur; f != nil && len(p) < cap(f.buf)-len(f.buf) && len(f.buf) > 0 && w.failure.Load() == nil {
+		f.buf = append(f.buf, p...)
+		w.addWrittenLocked(len(p))
+		w.mu.Unlock()
+		return len(p), nil
+	}
 	n, err := writeLocked(w, p)
 	w.mu.Unlock()
 	return n, err
@@ -166,6 +174,12 @@ func (w *Writer) Write(p []byte) (int, error) {
 // WriteString is Write for a string, without converting it to []byte.
 func (w *Writer) WriteString(s string) (int, error) {
 	w.mu.Lock()
+	if f := w.cur; f != nil && len(s) < cap(f.buf)-len(f.buf) && len(f.buf) > 0 && w.failure.Load() == nil {
+		f.buf = append(f.buf, s...)
+		w.addWrittenLocked(len(s))
+		w.mu.Unlock()
+		return len(s), nil
+	}
 	n, err := writeLocked(w, s)
 	w.mu.Unlock()
 	return n, err
@@ -203,6 +217,6 @@ func writeLocked[T []byte | string](w *Writer, p T) (n int, err error) {
 			w.sealLocked(f)
 		}
 	}
-	w.stats.written.Add(int64(n))
+	w.addWrittenLocked(n)
 	return n, err
 }
