@@ -1,0 +1,384 @@
+package osstest
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxClockSkew is how far the time a request was signed may be from the
+// server's clock, as OSS allows.
+const maxClockSkew = 15 * time.Minute
+
+// v1SignedParams are the query parameters a V1 signature covers (with those
+// starting with "x-oss-"). OSS has a fixed list; the server cannot know the
+// SDK's per-operation list, so this is the SDK's required list together with
+// every sub-resource any SDK operation signs.
+var v1SignedParams = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range strings.Fields(`acl bucketInfo location stat delete append tagging objectMeta
+		uploads uploadId partNumber security-token position response-content-type
+		response-content-language response-expires response-cache-control
+		response-content-disposition response-content-encoding restore callback callback-var
+		versions versioning versionId sequential continuation-token regionList cloudboxes symlink
+		DeleteVectorIndex GetVectorIndex ListVectorIndexes PutVectorIndex accessPoint
+		accessPointConfigForObjectProcess accessPointForObjectProcess accessPointPolicy
+		accessPointPolicyForObjectProcess agenticBucket bucketArchiveDirectRead cleanRestoredObject
+		cname comp cors encryption httpsConfig inventory inventoryId legalHold lifecycle logging
+		metaQuery metadataConfiguration metadataInventoryTable metadataJournalTable objectWorm
+		overwriteConfig policy policyStatus publicAccessBlock quota redundancyTransition referer
+		regions replication replicationLocation replicationProgress requestPayment resourceGroup
+		retention rtc seal style styleName transferAcceleration userDefinedLogFieldsConfig website
+		worm wormExtend wormId`) {
+		m[k] = true
+	}
+	return m
+}()
+
+// authenticate checks the signature of r: a V4 or V1 Authorization header,
+// or a V4 or V1 signature in the query (a presigned URL). Unsigned requests
+// pass only in anonymous mode.
+func (s *Server) authenticate(r *http.Request, rt route) error {
+	auth := r.Header.Get("Authorization")
+	q := r.URL.Query()
+	switch {
+	case strings.HasPrefix(auth, "OSS4-HMAC-SHA256"):
+		return s.verifyV4(r, rt, parseV4Header(strings.TrimPrefix(auth, "OSS4-HMAC-SHA256")), false)
+	case strings.HasPrefix(auth, "OSS "):
+		return s.verifyV1Header(r, rt, strings.TrimPrefix(auth, "OSS "))
+	case auth != "":
+		return errInvalidArgument.withMessage("Authorization header is invalid.")
+	case q.Has("x-oss-signature") || q.Has("x-oss-signature-version") || q.Has("x-oss-credential"):
+		return s.verifyV4Query(r, rt, q)
+	case q.Has("OSSAccessKeyId") || q.Has("Signature"):
+		return s.verifyV1Query(r, rt, q)
+	case s.opts.anonymous:
+		return nil
+	}
+	return errAnonymous
+}
+
+// v4Auth is a parsed V4 authorization, from a header or a query.
+type v4Auth struct {
+	credential        string
+	additionalHeaders string
+	signature         string
+}
+
+func parseV4Header(s string) v4Auth {
+	var a v4Auth
+	for _, part := range strings.Split(s, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "Credential":
+			a.credential = v
+		case "AdditionalHeaders":
+			a.additionalHeaders = v
+		case "Signature":
+			a.signature = v
+		}
+	}
+	return a
+}
+
+func (s *Server) verifyV4Query(r *http.Request, rt route, q url.Values) error {
+	if v := q.Get("x-oss-signature-version"); v != "OSS4-HMAC-SHA256" {
+		return errInvalidArgument.withMessage("Unsupported signature version %q.", v)
+	}
+	a := v4Auth{
+		credential:        q.Get("x-oss-credential"),
+		additionalHeaders: q.Get("x-oss-additional-headers"),
+		signature:         q.Get("x-oss-signature"),
+	}
+	signed, err := time.Parse("20060102T150405Z", q.Get("x-oss-date"))
+	if err != nil {
+		return errAccessDenied.withMessage("Invalid x-oss-date in the query.")
+	}
+	expires, err := strconv.ParseInt(q.Get("x-oss-expires"), 10, 64)
+	if err != nil || expires > 7*24*3600 {
+		return errAccessDenied.withMessage("Invalid x-oss-expires in the query.")
+	}
+	if expires < 0 || time.Now().After(signed.Add(time.Duration(expires)*time.Second)) {
+		return errRequestExpired
+	}
+	return s.verifyV4(r, rt, a, true)
+}
+
+// verifyV4 checks a V4 signature, rebuilding the canonical request exactly
+// as the SDK's signer (oss/signer/v4.go) builds it.
+func (s *Server) verifyV4(r *http.Request, rt route, a v4Auth, inQuery bool) error {
+	parts := strings.Split(a.credential, "/")
+	if len(parts) < 5 || a.signature == "" {
+		return errAccessDenied.withMessage("Authorization is malformed: Credential and Signature are required.")
+	}
+	n := len(parts)
+	keyID, date, region, product, terminator := strings.Join(parts[:n-4], "/"), parts[n-4], parts[n-3], parts[n-2], parts[n-1]
+	if keyID != s.opts.accessKeyID {
+		return errInvalidAccessKeyID.with("OSSAccessKeyId", keyID)
+	}
+	if terminator != "aliyun_v4_request" || product != "oss" {
+		return errAccessDenied.withMessage("Invalid credential scope %q.", strings.Join(parts[n-4:], "/"))
+	}
+	if region != s.opts.region {
+		return errInvalidArgument.withMessage("Invalid signing region in Authorization header: %q, the server is in %q.", region, s.opts.region)
+	}
+	datetime := r.Header.Get("x-oss-date")
+	if inQuery {
+		datetime = r.URL.Query().Get("x-oss-date")
+	}
+	t, err := time.Parse("20060102T150405Z", datetime)
+	if err != nil {
+		return errAccessDenied.withMessage("The x-oss-date of the request is missing or invalid.")
+	}
+	if !inQuery {
+		if err := checkSkew(t); err != nil {
+			return err
+		}
+	}
+	if !strings.HasPrefix(datetime, date) {
+		return errSignatureDoesNotMatch.withMessage("Invalid signing date in Authorization header.")
+	}
+
+	var additional []string
+	if a.additionalHeaders != "" {
+		additional = strings.Split(strings.ToLower(a.additionalHeaders), ";")
+	}
+	for _, k := range additional {
+		if r.Header.Get(k) == "" && !(k == "host" && r.Host != "") {
+			return errInvalidArgument.withMessage("The additional header %q to sign is missing from the request.", k)
+		}
+	}
+	canonical := canonicalRequestV4(r, rt, additional, inQuery)
+	sum := sha256.Sum256([]byte(canonical))
+	scope := date + "/" + region + "/" + product + "/" + terminator
+	stringToSign := "OSS4-HMAC-SHA256\n" + datetime + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
+
+	key := hmacSHA256([]byte("aliyun_v4"+s.opts.accessKeySecret), date)
+	key = hmacSHA256(key, region)
+	key = hmacSHA256(key, product)
+	key = hmacSHA256(key, terminator)
+	want := hex.EncodeToString(hmacSHA256(key, stringToSign))
+	if !hmac.Equal([]byte(want), []byte(a.signature)) {
+		return errSignatureDoesNotMatch.
+			with("StringToSign", stringToSign).
+			with("CanonicalRequest", canonical).
+			with("SignatureProvided", a.signature).
+			with("OSSAccessKeyId", keyID)
+	}
+	return nil
+}
+
+func hmacSHA256(key []byte, data string) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(data))
+	return h.Sum(nil)
+}
+
+// canonicalRequestV4 builds the V4 canonical request of r.
+func canonicalRequestV4(r *http.Request, rt route, additional []string, inQuery bool) string {
+	uri := "/"
+	if rt.bucket != "" {
+		uri += rt.bucket + "/" + rt.key
+	}
+
+	// The query as sent, split and sorted the way the SDK does it.
+	query := strings.ReplaceAll(r.URL.RawQuery, "+", "%20")
+	values := map[string]string{}
+	var params []string
+	for query != "" {
+		var kv string
+		kv, query, _ = strings.Cut(query, "&")
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		if inQuery && k == "x-oss-signature" {
+			continue
+		}
+		values[k] = v
+		params = append(params, k)
+	}
+	sort.Strings(params)
+	var b strings.Builder
+	for _, k := range params {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(k)
+		if values[k] != "" {
+			b.WriteString("=" + values[k])
+		}
+	}
+	canonicalQuery := b.String()
+
+	extra := map[string]bool{}
+	for _, k := range additional {
+		extra[k] = true
+	}
+	var headers []string
+	for k := range r.Header {
+		low := strings.ToLower(k)
+		if isDefaultSignedHeaderV4(low) || extra[low] {
+			headers = append(headers, low)
+		}
+	}
+	if extra["host"] && r.Header.Get("Host") == "" {
+		headers = append(headers, "host")
+	}
+	sort.Strings(headers)
+	b.Reset()
+	for _, k := range headers {
+		vals := r.Header.Values(k)
+		if k == "host" && len(vals) == 0 {
+			vals = []string{r.Host}
+		}
+		trimmed := make([]string, len(vals))
+		for i, v := range vals {
+			trimmed[i] = strings.TrimSpace(v)
+		}
+		b.WriteString(k + ":" + strings.Join(trimmed, ",") + "\n")
+	}
+	canonicalHeaders := b.String()
+
+	payload := "UNSIGNED-PAYLOAD"
+	if v := r.Header.Get("x-oss-content-sha256"); v != "" {
+		payload = v
+	}
+	return r.Method + "\n" + escapePath(uri) + "\n" + canonicalQuery + "\n" + canonicalHeaders + "\n" +
+		strings.Join(additional, ";") + "\n" + payload
+}
+
+func isDefaultSignedHeaderV4(low string) bool {
+	return strings.HasPrefix(low, "x-oss-") || low == "content-type" || low == "content-md5"
+}
+
+// escapePath percent-encodes every byte but unreserved characters and '/',
+// as the SDK's signer does.
+func escapePath(p string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '.' || c == '_' || c == '~' || c == '/' {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		}
+	}
+	return b.String()
+}
+
+func checkSkew(t time.Time) error {
+	now := time.Now()
+	if d := now.Sub(t); d > maxClockSkew || d < -maxClockSkew {
+		return errRequestTimeTooSkewed.
+			with("RequestTime", t.UTC().Format(time.RFC3339)).
+			with("ServerTime", now.UTC().Format(time.RFC3339)).
+			with("MaxAllowedSkewMilliseconds", strconv.FormatInt(maxClockSkew.Milliseconds(), 10))
+	}
+	return nil
+}
+
+func (s *Server) verifyV1Header(r *http.Request, rt route, cred string) error {
+	keyID, signature, ok := strings.Cut(strings.TrimSpace(cred), ":")
+	if !ok || signature == "" {
+		return errInvalidArgument.withMessage("Authorization header is invalid.")
+	}
+	if keyID != s.opts.accessKeyID {
+		return errInvalidAccessKeyID.with("OSSAccessKeyId", keyID)
+	}
+	date := r.Header.Get("Date")
+	t, err := http.ParseTime(date)
+	if err != nil {
+		return errAccessDenied.withMessage("OSS authentication requires a valid Date.")
+	}
+	if err := checkSkew(t); err != nil {
+		return err
+	}
+	return s.checkV1(r, rt, keyID, date, signature)
+}
+
+func (s *Server) verifyV1Query(r *http.Request, rt route, q url.Values) error {
+	keyID, signature, expires := q.Get("OSSAccessKeyId"), q.Get("Signature"), q.Get("Expires")
+	if keyID == "" || signature == "" || expires == "" {
+		return errAccessDenied.withMessage("Query-string authentication requires the Signature, Expires and OSSAccessKeyId parameters")
+	}
+	if keyID != s.opts.accessKeyID {
+		return errInvalidAccessKeyID.with("OSSAccessKeyId", keyID)
+	}
+	sec, err := strconv.ParseInt(expires, 10, 64)
+	if err != nil {
+		return errAccessDenied.withMessage("Invalid Expires in the query.")
+	}
+	if time.Now().Unix() > sec {
+		return errRequestExpired
+	}
+	return s.checkV1(r, rt, keyID, expires, signature)
+}
+
+// checkV1 checks a V1 signature, rebuilding the string to sign as the
+// SDK's signer (oss/signer/v1.go) builds it.
+func (s *Server) checkV1(r *http.Request, rt route, keyID, date, signature string) error {
+	var headers []string
+	for k := range r.Header {
+		if low := strings.ToLower(k); strings.HasPrefix(low, "x-oss-") {
+			headers = append(headers, low)
+		}
+	}
+	sort.Strings(headers)
+	var b strings.Builder
+	b.WriteString(r.Method + "\n" + r.Header.Get("Content-MD5") + "\n" + r.Header.Get("Content-Type") + "\n" + date + "\n")
+	for _, k := range headers {
+		vals := r.Header.Values(k)
+		trimmed := make([]string, len(vals))
+		for i, v := range vals {
+			trimmed[i] = strings.TrimSpace(v)
+		}
+		b.WriteString(k + ":" + strings.Join(trimmed, ",") + "\n")
+	}
+	b.WriteString("/")
+	if rt.bucket != "" {
+		b.WriteString(rt.bucket + "/" + rt.key)
+	}
+	q := r.URL.Query()
+	var params []string
+	for k := range q {
+		if v1SignedParams[k] || strings.HasPrefix(k, "x-oss-") {
+			params = append(params, k)
+		}
+	}
+	sort.Strings(params)
+	for i, k := range params {
+		if i == 0 {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte('&')
+		}
+		b.WriteString(k)
+		if v := q.Get(k); v != "" {
+			b.WriteString("=" + v)
+		}
+	}
+	stringToSign := b.String()
+	h := hmac.New(sha1.New, []byte(s.opts.accessKeySecret))
+	h.Write([]byte(stringToSign))
+	want := base64.StdEncoding.EncodeToString(h.Sum(nil))
+	if !hmac.Equal([]byte(want), []byte(signature)) {
+		return errSignatureDoesNotMatch.
+			with("StringToSign", stringToSign).
+			with("SignatureProvided", signature).
+			with("OSSAccessKeyId", keyID)
+	}
+	return nil
+}

@@ -1,0 +1,304 @@
+package osstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/transport"
+)
+
+// The credentials and region a Server accepts unless told otherwise. They
+// are fake: they open nothing but an osstest server.
+const (
+	AccessKeyID     = "osstest-access-key-id"
+	AccessKeySecret = "osstest-access-key-secret"
+	Region          = "cn-hangzhou"
+)
+
+// DefaultMaxObjectSize is the largest object a Server accepts by default:
+// 5 GiB, the limit OSS sets on objects written by AppendObject or PutObject.
+const DefaultMaxObjectSize int64 = 5 << 30
+
+// An Option configures a Server.
+type Option func(*options)
+
+type options struct {
+	accessKeyID     string
+	accessKeySecret string
+	region          string
+	dir             string
+	maxObjectSize   int64
+	faultSeed       int64
+	faults          []Fault
+	anonymous       bool
+	addr            string
+	logger          *slog.Logger
+}
+
+// WithCredentials sets the access key pair the server accepts in place of
+// AccessKeyID and AccessKeySecret.
+func WithCredentials(id, secret string) Option {
+	return func(o *options) { o.accessKeyID, o.accessKeySecret = id, secret }
+}
+
+// WithRegion sets the region the server is in, which V4 signatures must
+// name; the default is Region.
+func WithRegion(region string) Option {
+	return func(o *options) { o.region = region }
+}
+
+// WithDir makes the server keep its buckets and objects under the directory
+// dir, which it creates if needed. Every change is fsynced before it is
+// answered, and a server started on the same directory later sees the same
+// buckets, objects and metadata. An append cut short by a crash is never
+// visible after a restart. Without WithDir the server keeps everything in
+// memory only.
+func WithDir(dir string) Option {
+	return func(o *options) { o.dir = dir }
+}
+
+// WithMaxObjectSize sets the largest object, in bytes, that AppendObject and
+// PutObject may produce; the default is DefaultMaxObjectSize. A request
+// that would go past it fails with 400 EntityTooLarge and changes nothing.
+func WithMaxObjectSize(n int64) Option {
+	return func(o *options) { o.maxObjectSize = n }
+}
+
+// WithFaults makes the server inject the given faults, drawing from a
+// random source seeded with seed. See Fault and (*Server).SetFaults.
+func WithFaults(seed int64, faults ...Fault) Option {
+	return func(o *options) { o.faultSeed, o.faults = seed, append([]Fault(nil), faults...) }
+}
+
+// WithAnonymous makes the server accept unsigned requests. Without it an
+// unsigned request is refused with 403 AccessDenied. Signed requests are
+// checked either way.
+func WithAnonymous() Option {
+	return func(o *options) { o.anonymous = true }
+}
+
+// WithAddr sets the TCP address the server listens on, such as
+// "127.0.0.1:9000" or ":9000"; the default is "127.0.0.1:0", a free port on
+// the loopback interface.
+func WithAddr(addr string) Option {
+	return func(o *options) { o.addr = addr }
+}
+
+// WithLogger makes the server log each request (operation, bucket, key,
+// status, duration) at debug level, and its own troubles at warning level,
+// to logger. It never logs credentials or signatures. By default nothing is
+// logged.
+func WithLogger(logger *slog.Logger) Option {
+	return func(o *options) { o.logger = logger }
+}
+
+// A Server is an OSS-protocol HTTP server for tests, in the manner of
+// net/http/httptest.Server. The Alibaba Cloud OSS SDK for Go v2 talks to it
+// as it talks to OSS. A Server is safe for concurrent use.
+type Server struct {
+	opts     options
+	store    *store
+	faults   *injector
+	stats    *counters
+	handler  http.Handler
+	ln       net.Listener
+	srv      *http.Server
+	endpoint string
+	served   chan struct{}
+	active   tracker
+	ids      requestIDs
+
+	mu        sync.Mutex
+	clients   []*http.Client
+	closeOnce sync.Once
+}
+
+// NewServer starts and returns a Server listening on a free port of the
+// loopback interface (or where WithAddr says). It panics if the server
+// cannot start, as httptest.NewServer does; use Start to get an error
+// instead. The caller should call Close when done.
+func NewServer(opts ...Option) *Server {
+	s, err := Start(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Start starts and returns a Server, or reports why it could not start:
+// the address could not be listened on, or the directory given to WithDir
+// could not be read. The caller should call Close when done.
+func Start(opts ...Option) (*Server, error) {
+	o := options{
+		accessKeyID:     AccessKeyID,
+		accessKeySecret: AccessKeySecret,
+		region:          Region,
+		maxObjectSize:   DefaultMaxObjectSize,
+		addr:            "127.0.0.1:0",
+	}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.DiscardHandler)
+	}
+	if o.maxObjectSize <= 0 {
+		return nil, fmt.Errorf("osstest: invalid maximum object size %d", o.maxObjectSize)
+	}
+	s := &Server{opts: o, stats: newCounters(), faults: newInjector(o.faultSeed, o.faults), served: make(chan struct{})}
+	if o.dir != "" {
+		d, buckets, err := openDisk(o.dir, o.logger)
+		if err != nil {
+			return nil, err
+		}
+		s.store = newStore(d, buckets)
+	} else {
+		s.store = newStore(nil, nil)
+	}
+	s.handler = http.HandlerFunc(s.serveHTTP)
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return nil, fmt.Errorf("osstest: listen on %s: %w", o.addr, err)
+	}
+	s.ln = ln
+	s.endpoint = "http://" + connectableAddr(ln.Addr())
+	s.srv = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: time.Minute,
+		ErrorLog:          slog.NewLogLogger(o.logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		defer close(s.served)
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			o.logger.Warn("osstest: serve", "error", err)
+		}
+	}()
+	return s, nil
+}
+
+// connectableAddr turns a listening address into one a client can dial:
+// a wildcard host becomes the loopback address.
+func connectableAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	ip := tcp.IP
+	if ip == nil || ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return net.JoinHostPort(ip.String(), fmt.Sprint(tcp.Port))
+}
+
+// Endpoint returns the server's base URL, such as "http://127.0.0.1:43127",
+// for oss.Config.WithEndpoint.
+func (s *Server) Endpoint() string { return s.endpoint }
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Region returns the region the server is in.
+func (s *Server) Region() string { return s.opts.region }
+
+// Credentials returns the access key pair the server accepts.
+func (s *Server) Credentials() (id, secret string) {
+	return s.opts.accessKeyID, s.opts.accessKeySecret
+}
+
+// Config returns a new SDK configuration for this server: its endpoint, its
+// region and its credentials (a static credentials provider). The caller
+// may change it before passing it to oss.NewClient.
+func (s *Server) Config() *oss.Config {
+	return oss.NewConfig().
+		WithRegion(s.opts.region).
+		WithEndpoint(s.endpoint).
+		WithCredentialsProvider(credentials.NewStaticCredentialsProvider(s.opts.accessKeyID, s.opts.accessKeySecret))
+}
+
+// Client returns a new SDK client configured by Config. Its idle
+// connections are closed by Close.
+func (s *Server) Client() *oss.Client {
+	hc := transport.NewHttpClient(&transport.Config{})
+	s.mu.Lock()
+	s.clients = append(s.clients, hc)
+	s.mu.Unlock()
+	return oss.NewClient(s.Config(), func(o *oss.Options) { o.HttpClient = hc })
+}
+
+// Handler returns the server's HTTP handler, to serve the OSS protocol from
+// another http.Server or from httptest. The faults that drop a response or
+// reset a connection need a ResponseWriter that implements http.Hijacker;
+// with any other they abort the handler with http.ErrAbortHandler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// CreateBucket creates a bucket, as PutBucket would. Creating a bucket that
+// exists is no error.
+func (s *Server) CreateBucket(name string) error {
+	if !validBucketName(name) {
+		return fmt.Errorf("osstest: create bucket %q: %w", name, errInvalidBucketName)
+	}
+	err := s.store.createBucket(bucketMeta{Name: name, StorageClass: "Standard", Redundancy: "LRS", ACL: "private"})
+	var oe *ossError
+	if errors.As(err, &oe) && oe.code == errBucketAlreadyExists.code {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("osstest: create bucket %q: %w", name, err)
+	}
+	return nil
+}
+
+// Object returns a copy of an object's bytes and whether the object exists.
+func (s *Server) Object(bucket, key string) ([]byte, bool) {
+	_, data, err := s.store.getObject(bucket, key)
+	if err != nil {
+		return nil, false
+	}
+	return append([]byte{}, data...), true
+}
+
+// Close stops the server: it stops listening, closes every connection,
+// waits for the requests being handled to finish and closes the idle
+// connections of the clients made by Client. It is safe to call Close more
+// than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		_ = s.srv.Close()
+		<-s.served
+		s.active.wait()
+		s.mu.Lock()
+		for _, c := range s.clients {
+			c.CloseIdleConnections()
+		}
+		s.clients = nil
+		s.mu.Unlock()
+	})
+}
+
+// Shutdown stops the server gracefully: it stops listening and waits, until
+// ctx is done, for the requests being handled to finish.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		return fmt.Errorf("osstest: shutdown: %w", err)
+	}
+	s.Close()
+	return nil
+}
+
+// bucketEndpoint is what ListBuckets and GetBucketInfo give as a bucket's
+// endpoints: the server's own host and port, so that clients which connect
+// to a bucket's endpoint reach this server.
+func (s *Server) bucketEndpoint() string {
+	return strings.TrimPrefix(s.endpoint, "http://")
+}

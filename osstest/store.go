@@ -1,0 +1,431 @@
+package osstest
+
+import (
+	"maps"
+	"net/http"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+)
+
+// Object types as OSS names them in x-oss-object-type and listings.
+const (
+	typeNormal     = "Normal"
+	typeAppendable = "Appendable"
+	typeMultipart  = "Multipart"
+)
+
+// objectMeta is everything known about an object except its bytes. It is
+// also the on-disk metadata record, hence the JSON tags.
+type objectMeta struct {
+	Key                string            `json:"key"`
+	Type               string            `json:"type"`
+	Size               int64             `json:"size"`
+	CRC64              uint64            `json:"crc64"`
+	ETag               string            `json:"etag"`
+	ContentMD5         string            `json:"contentMD5,omitempty"`
+	LastModified       time.Time         `json:"lastModified"`
+	ContentType        string            `json:"contentType,omitempty"`
+	CacheControl       string            `json:"cacheControl,omitempty"`
+	ContentDisposition string            `json:"contentDisposition,omitempty"`
+	ContentEncoding    string            `json:"contentEncoding,omitempty"`
+	Expires            string            `json:"expires,omitempty"`
+	UserMeta           map[string]string `json:"userMeta,omitempty"`
+	ACL                string            `json:"acl,omitempty"`
+	StorageClass       string            `json:"storageClass,omitempty"`
+	Tagging            string            `json:"tagging,omitempty"`
+	SSE                string            `json:"sse,omitempty"`
+	SSEDataEncryption  string            `json:"sseDataEncryption,omitempty"`
+	SSEKeyID           string            `json:"sseKeyId,omitempty"`
+	SealedTime         time.Time         `json:"sealedTime,omitzero"`
+	DataFile           string            `json:"dataFile,omitempty"`
+}
+
+// clone returns a deep copy of m.
+func (m objectMeta) clone() objectMeta {
+	m.UserMeta = maps.Clone(m.UserMeta)
+	return m
+}
+
+// object is an object in memory. The bytes of data below Size never change
+// once published: an append writes past them, and a PutObject replaces the
+// whole object, so a reader may keep data[:Size] after the lock is released.
+type object struct {
+	meta objectMeta
+	data []byte
+}
+
+// bucketMeta describes a bucket; it is also the on-disk bucket record.
+type bucketMeta struct {
+	Name         string    `json:"name"`
+	Created      time.Time `json:"created"`
+	StorageClass string    `json:"storageClass"`
+	Redundancy   string    `json:"redundancy"`
+	ACL          string    `json:"acl"`
+	Tagging      string    `json:"tagging,omitempty"`
+}
+
+type bucket struct {
+	meta    bucketMeta
+	objects map[string]*object
+	uploads map[string]*upload
+}
+
+// store holds the buckets and objects, in memory and, when persist is set,
+// on disk. A single mutex serialises changes; a change is on disk (when
+// persisting) before it becomes visible in memory and before it is answered.
+type store struct {
+	mu      sync.RWMutex
+	buckets map[string]*bucket
+	persist *disk
+	now     func() time.Time
+}
+
+func newStore(d *disk, loaded map[string]*bucket) *store {
+	if loaded == nil {
+		loaded = map[string]*bucket{}
+	}
+	return &store{buckets: loaded, persist: d, now: func() time.Time { return time.Now().UTC().Truncate(time.Second) }}
+}
+
+// bucketLocked returns a bucket; the caller holds st.mu.
+func (st *store) bucketLocked(name string) (*bucket, error) {
+	b, ok := st.buckets[name]
+	if !ok {
+		return nil, errNoSuchBucket.with("BucketName", name)
+	}
+	return b, nil
+}
+
+// hasBucket reports NoSuchBucket if the bucket does not exist.
+func (st *store) hasBucket(name string) error {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	_, err := st.bucketLocked(name)
+	return err
+}
+
+func (st *store) createBucket(m bucketMeta) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, ok := st.buckets[m.Name]; ok {
+		return errBucketAlreadyExists.with("BucketName", m.Name)
+	}
+	if m.Created.IsZero() {
+		m.Created = st.now()
+	}
+	if st.persist != nil {
+		if err := st.persist.saveBucket(m); err != nil {
+			return err
+		}
+	}
+	st.buckets[m.Name] = &bucket{meta: m, objects: map[string]*object{}, uploads: map[string]*upload{}}
+	return nil
+}
+
+func (st *store) deleteBucket(name string) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, err := st.bucketLocked(name)
+	if err != nil {
+		return err
+	}
+	if len(b.objects) > 0 || len(b.uploads) > 0 {
+		return errBucketNotEmpty.with("BucketName", name)
+	}
+	if st.persist != nil {
+		if err := st.persist.removeBucket(name); err != nil {
+			return err
+		}
+	}
+	delete(st.buckets, name)
+	return nil
+}
+
+// bucketInfo returns a copy of a bucket's metadata with its object count
+// and total size.
+func (st *store) bucketInfo(name string) (m bucketMeta, objects, size, uploads int64, err error) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	b, err := st.bucketLocked(name)
+	if err != nil {
+		return m, 0, 0, 0, err
+	}
+	for _, o := range b.objects {
+		size += o.meta.Size
+	}
+	return b.meta, int64(len(b.objects)), size, int64(len(b.uploads)), nil
+}
+
+// updateBucket applies fn to a bucket's metadata and persists the result.
+func (st *store) updateBucket(name string, fn func(*bucketMeta)) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, err := st.bucketLocked(name)
+	if err != nil {
+		return err
+	}
+	m := b.meta
+	fn(&m)
+	if st.persist != nil {
+		if err := st.persist.saveBucket(m); err != nil {
+			return err
+		}
+	}
+	b.meta = m
+	return nil
+}
+
+// listBuckets returns the bucket records sorted by name.
+func (st *store) listBuckets() []bucketMeta {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	out := make([]bucketMeta, 0, len(st.buckets))
+	for _, b := range st.buckets {
+		out = append(out, b.meta)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// listObjects returns the metadata of a bucket's objects sorted by key.
+func (st *store) listObjects(name string) ([]objectMeta, error) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	b, err := st.bucketLocked(name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]objectMeta, 0, len(b.objects))
+	for _, o := range b.objects {
+		out = append(out, o.meta)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// getObject returns a copy of an object's metadata and its bytes, which the
+// caller must not modify.
+func (st *store) getObject(bucketName, key string) (objectMeta, []byte, error) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	b, err := st.bucketLocked(bucketName)
+	if err != nil {
+		return objectMeta{}, nil, err
+	}
+	o, ok := b.objects[key]
+	if !ok {
+		return objectMeta{}, nil, errNoSuchKey.with("Key", key)
+	}
+	return o.meta.clone(), o.data[:o.meta.Size:o.meta.Size], nil
+}
+
+// putObject stores a whole object, replacing any object of that key (an
+// appendable one included, which so becomes Normal).
+func (st *store) putObject(bucketName string, m objectMeta, data []byte, forbidOverwrite bool) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, err := st.bucketLocked(bucketName)
+	if err != nil {
+		return err
+	}
+	old := b.objects[m.Key]
+	if old != nil && forbidOverwrite {
+		return errFileAlreadyExists
+	}
+	m.LastModified = st.now()
+	if st.persist != nil {
+		var oldMeta *objectMeta
+		if old != nil {
+			oldMeta = &old.meta
+		}
+		if err := st.persist.writeObject(bucketName, &m, data, oldMeta); err != nil {
+			return err
+		}
+	}
+	b.objects[m.Key] = &object{meta: m, data: data}
+	return nil
+}
+
+// appendObject appends data, whose CRC-64 is crc, at pos. create gives the
+// metadata of the object (or the error in the headers that describe it)
+// when this append creates it; it is not called otherwise, so the headers of
+// later appends are ignored as OSS ignores them.
+func (st *store) appendObject(bucketName, key string, pos int64, data []byte, crc uint64, maxSize int64, create func() (objectMeta, error)) (objectMeta, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, err := st.bucketLocked(bucketName)
+	if err != nil {
+		return objectMeta{}, err
+	}
+	o := b.objects[key]
+	var m objectMeta
+	var prefix []byte
+	switch {
+	case o == nil:
+		if pos != 0 {
+			return objectMeta{}, positionError(0)
+		}
+		var err error
+		if m, err = create(); err != nil {
+			return objectMeta{}, err
+		}
+		m.Key, m.Type = key, typeAppendable
+	case o.meta.Type != typeAppendable || !o.meta.SealedTime.IsZero():
+		return objectMeta{}, errObjectNotAppendable
+	case pos != o.meta.Size:
+		return objectMeta{}, positionError(o.meta.Size)
+	default:
+		m = o.meta.clone()
+		prefix = o.data[:o.meta.Size]
+	}
+	n := int64(len(data))
+	if pos+n > maxSize || pos+n < pos {
+		return objectMeta{}, errEntityTooLarge
+	}
+	m.Size = pos + n
+	m.CRC64 = oss.CRC64Combine(m.CRC64, crc, uint64(n))
+	m.ETag = appendETag(m.CRC64, m.Size)
+	m.LastModified = st.now()
+	if st.persist != nil {
+		if err := st.persist.appendData(bucketName, &m, pos, data); err != nil {
+			return objectMeta{}, err
+		}
+	}
+	b.objects[key] = &object{meta: m, data: append(prefix, data...)}
+	return m.clone(), nil
+}
+
+// positionError is the 409 answered when an append or a seal names a
+// position other than the object's length, which it reports in a header.
+func positionError(length int64) *ossError {
+	return errPositionNotEqual.withHeader("x-oss-next-append-position", strconv.FormatInt(length, 10))
+}
+
+// sealObject seals an appendable object whose length is pos.
+func (st *store) sealObject(bucketName, key string, pos int64) (objectMeta, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, err := st.bucketLocked(bucketName)
+	if err != nil {
+		return objectMeta{}, err
+	}
+	o := b.objects[key]
+	switch {
+	case o == nil:
+		return objectMeta{}, errNoSuchKey.with("Key", key)
+	case o.meta.Type != typeAppendable:
+		return objectMeta{}, errObjectNotAppendable
+	case pos != o.meta.Size:
+		return objectMeta{}, positionError(o.meta.Size)
+	case !o.meta.SealedTime.IsZero():
+		return o.meta.clone(), nil
+	}
+	m := o.meta.clone()
+	m.SealedTime = st.now()
+	if st.persist != nil {
+		if err := st.persist.saveMeta(bucketName, &m); err != nil {
+			return objectMeta{}, err
+		}
+	}
+	o.meta = m
+	return m.clone(), nil
+}
+
+// updateObject applies fn to an object's metadata and persists the result.
+func (st *store) updateObject(bucketName, key string, fn func(*objectMeta)) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, err := st.bucketLocked(bucketName)
+	if err != nil {
+		return err
+	}
+	o, ok := b.objects[key]
+	if !ok {
+		return errNoSuchKey.with("Key", key)
+	}
+	m := o.meta.clone()
+	fn(&m)
+	if st.persist != nil {
+		if err := st.persist.saveMeta(bucketName, &m); err != nil {
+			return err
+		}
+	}
+	o.meta = m
+	return nil
+}
+
+// deleteObject removes an object; deleting a missing object is no error.
+func (st *store) deleteObject(bucketName, key string) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, err := st.bucketLocked(bucketName)
+	if err != nil {
+		return err
+	}
+	o, ok := b.objects[key]
+	if !ok {
+		return nil
+	}
+	if st.persist != nil {
+		if err := st.persist.removeObject(bucketName, &o.meta); err != nil {
+			return err
+		}
+	}
+	delete(b.objects, key)
+	return nil
+}
+
+// objectHeaders sets the response headers that describe an object, as OSS
+// sets them on GetObject and HeadObject.
+func objectHeaders(h http.Header, m *objectMeta) {
+	h.Set("Content-Type", m.ContentType)
+	h.Set("ETag", `"`+m.ETag+`"`)
+	h.Set("Last-Modified", m.LastModified.UTC().Format(http.TimeFormat))
+	h.Set("Accept-Ranges", "bytes")
+	h.Set("x-oss-object-type", m.Type)
+	h.Set("x-oss-storage-class", m.StorageClass)
+	h.Set("x-oss-hash-crc64ecma", strconv.FormatUint(m.CRC64, 10))
+	if m.Type == typeAppendable {
+		h.Set("x-oss-next-append-position", strconv.FormatInt(m.Size, 10))
+	}
+	if !m.SealedTime.IsZero() {
+		h.Set("x-oss-sealed-time", m.SealedTime.UTC().Format(http.TimeFormat))
+	}
+	if m.ContentMD5 != "" {
+		h.Set("Content-MD5", m.ContentMD5)
+	}
+	for k, v := range map[string]string{
+		"Cache-Control":       m.CacheControl,
+		"Content-Disposition": m.ContentDisposition,
+		"Content-Encoding":    m.ContentEncoding,
+		"Expires":             m.Expires,
+	} {
+		if v != "" {
+			h.Set(k, v)
+		}
+	}
+	for k, v := range m.UserMeta {
+		h.Set("x-oss-meta-"+k, v)
+	}
+	if n := tagCount(m.Tagging); n > 0 {
+		h.Set("x-oss-tagging-count", strconv.Itoa(n))
+	}
+	sseHeaders(h, m)
+}
+
+// sseHeaders sets the server-side encryption headers of an object.
+func sseHeaders(h http.Header, m *objectMeta) {
+	if m.SSE != "" {
+		h.Set("x-oss-server-side-encryption", m.SSE)
+	}
+	if m.SSEDataEncryption != "" {
+		h.Set("x-oss-server-side-data-encryption", m.SSEDataEncryption)
+	}
+	if m.SSEKeyID != "" {
+		h.Set("x-oss-server-side-encryption-key-id", m.SSEKeyID)
+	}
+}
