@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 	"github.com/ossappend/ossappend"
 )
 
@@ -82,4 +83,8 @@ func checkLines(t testing.TB, data []byte, gs, n int) {
 			t.Fatalf("goroutine %d: %d lines stored, want %d", g, got, n)
 		}
 	}
+}
+
+func credentialsOf(id, secret string) credentials.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider(id, secret)
 }
