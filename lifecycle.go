@@ -105,6 +105,9 @@ func (w *Writer) Shutdown(ctx context.Context) error {
 		}
 	}
 	defer close(w.closeDone)
+	if ctx.Err() != nil {
+		w.abort() // before the last frames are queued: send nothing more
+	}
 
 	w.mu.Lock()
 	w.sealAllLocked()

@@ -208,15 +208,14 @@ func writeLocked[T []byte | string](w *Writer, p T) (n int, err error) {
 		if len(f.buf) == 0 {
 			w.startedLocked(f)
 		}
-		c := len(f.buf)
-		f.buf = append(f.buf, p[:min(len(p), f.avail())]...)
-		c = len(f.buf) - c
+		c := min(len(p), f.avail())
+		f.buf = append(f.buf, p[:c]...)
 		p = p[c:]
 		n += c
+		w.addWrittenLocked(c) // as we go: a long Write may block midway
 		if f.avail() == 0 {
 			w.sealLocked(f)
 		}
 	}
-	w.addWrittenLocked(n)
 	return n, err
 }
