@@ -1,0 +1,116 @@
+package ossappend_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ossappend/ossappend"
+	"github.com/ossappend/ossappend/osstest"
+)
+
+var outage = osstest.Fault{Kind: osstest.FaultError503} // every request, until cleared
+
+func TestOutageBlocksWritesAndRecovers(t *testing.T) {
+	srv := newServer(t)
+	const size, inflight = 4 << 10, 2
+	w := newWriter(t, srv.Client(), "outage.log", ossappend.WithFlushSize(size),
+		ossappend.WithMaxInflight(inflight), ossappend.WithFlushInterval(time.Millisecond))
+	srv.SetFaults(1, outage)
+
+	var want bytes.Buffer
+	for i := 0; want.Len() < 40*size; i++ {
+		want.WriteString(numberedLine(0, i))
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := w.Write(want.Bytes())
+		done <- err
+	}()
+	bound := int64((inflight + 1) * size)
+	waitFor(t, "the writer to fill its frames and retry", func() bool {
+		st := w.Stats()
+		return st.BytesWritten == bound && st.Retries > 3
+	})
+	select {
+	case err := <-done:
+		t.Fatalf("Write returned (%v) while OSS was down and its buffers full", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if st := w.Stats(); st.BytesWritten > bound || st.BytesStored != 0 {
+		t.Fatalf("stats %+v: memory bound %d exceeded or bytes stored during the outage", st, bound)
+	}
+
+	srv.SetFaults(1) // OSS is back
+	if err := <-done; err != nil {
+		t.Fatalf("Write after the outage: %v", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := getObject(t, srv.Client(), "outage.log"); !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("object has %d bytes, want %d equal to the input", len(got), want.Len())
+	}
+}
+
+func TestShutdownDeadlineDuringOutage(t *testing.T) {
+	srv := newServer(t)
+	w := newWriter(t, srv.Client(), "outage.log", ossappend.WithFlushSize(1000))
+	srv.SetFaults(1, outage)
+	w.Write(bytes.Repeat([]byte("line of text\n"), 300)) // 3900 bytes: fits in the 5 frames
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err := w.Shutdown(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown = %v, want context.DeadlineExceeded", err)
+	}
+	if st := w.Stats(); st.Pending != 3900 || st.BytesStored != 0 {
+		t.Fatalf("stats %+v, want all 3900 bytes pending", st)
+	}
+	checkNoLeaks(t)
+	if _, ok := srv.Object(bucket, "outage.log"); ok {
+		t.Fatal("an object was created while OSS refused every request")
+	}
+}
+
+func TestNonBlockingDuringOutage(t *testing.T) {
+	srv := newServer(t)
+	var drops atomic.Int64
+	w := newWriter(t, srv.Client(), "nb.log", ossappend.WithFlushSize(1000), ossappend.WithMaxInflight(1),
+		ossappend.WithNonBlocking(), ossappend.WithFlushInterval(time.Millisecond),
+		ossappend.WithErrorHandler(func(err error) {
+			if errors.Is(err, ossappend.ErrDropped) {
+				drops.Add(1)
+			}
+		}))
+	srv.SetFaults(1, outage)
+	line := bytes.Repeat([]byte("n"), 99)
+	line = append(line, '\n')
+	var accepted bytes.Buffer
+	for range 100 { // 10 000 bytes into 2 frames of 1000
+		n, err := w.Write(line)
+		switch {
+		case err == nil:
+			accepted.Write(line)
+		case !errors.Is(err, ossappend.ErrDropped) || n != 0:
+			t.Fatalf("Write = %d, %v; want 0, ErrDropped", n, err)
+		}
+	}
+	st := w.Stats()
+	if st.DroppedBytes == 0 || st.DroppedBytes+st.BytesWritten != 10000 || st.BytesWritten != int64(accepted.Len()) {
+		t.Fatalf("stats %+v, accepted %d", st, accepted.Len())
+	}
+	srv.SetFaults(1)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := getObject(t, srv.Client(), "nb.log"); !bytes.Equal(got, accepted.Bytes()) {
+		t.Fatalf("object has %d bytes, want the %d accepted", len(got), accepted.Len())
+	}
+	if n := drops.Load(); n != 1 {
+		t.Fatalf("the error handler heard of drops %d times in well under a second, want 1", n)
+	}
+}
