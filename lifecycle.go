@@ -138,7 +138,9 @@ func (w *Writer) Shutdown(ctx context.Context) error {
 		if f := w.failure.Load(); f != nil {
 			err = *f
 		} else if w.cfg.sealOnClose {
+			stop := context.AfterFunc(ctx, w.abort) // the seal is bounded by ctx too
 			err = w.app.seal()
+			stop()
 		}
 	}
 	w.abort()
