@@ -3,6 +3,7 @@ package compress
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 
@@ -17,6 +18,7 @@ var (
 	zstdMagic   = []byte{0x28, 0xb5, 0x2f, 0xfd}
 	s2Magic     = []byte("\xff\x06\x00\x00S2sTwO")
 	snappyMagic = []byte("\xff\x06\x00\x00sNaPpY")
+	magics      = [][]byte{gzipMagic, zstdMagic, s2Magic, snappyMagic}
 )
 
 // Detect returns the name of the codec whose frame begins b ("gzip",
@@ -40,32 +42,145 @@ func isZstdSkippable(b []byte) bool {
 	return len(b) >= 4 && b[0]&0xf0 == 0x50 && b[1] == 0x2a && b[2] == 0x4d && b[3] == 0x18
 }
 
-// NewReader returns a reader of the decoded contents of r, an object made of
-// frames of one codec, which it detects from the first bytes (see Detect).
-// Bytes that open with no known magic number are passed through unchanged,
-// so an uncompressed object reads as itself. Close releases the decoder; it
-// does not close r.
-func NewReader(r io.Reader) (io.ReadCloser, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	head, err := br.Peek(len(s2Magic))
-	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		return nil, fmt.Errorf("compress: detect codec: %w", err)
+// undecided reports whether head is too short to tell its codec: empty, or
+// a proper prefix of a magic number.
+func undecided(head []byte) bool {
+	if len(head) == 0 {
+		return true
 	}
+	for _, m := range magics {
+		if len(head) < len(m) && bytes.HasPrefix(m, head) {
+			return true
+		}
+	}
+	skippable := []byte{0x50, 0x2a, 0x4d, 0x18}
+	return len(head) < len(skippable) && head[0]&0xf0 == 0x50 && bytes.HasPrefix(skippable[1:], head[1:])
+}
+
+// NewReader returns a reader of the decoded contents of r, an object made
+// of frames of one codec, which it detects from the first bytes (see
+// Detect). Bytes that open with no known magic number pass through
+// unchanged, so an uncompressed object reads as itself.
+//
+// The reader is prompt on a stream that grows, such as an object being
+// followed while it is written (see ossappend.Follower): it waits for no
+// more bytes than it needs, so each frame decodes as soon as it has
+// arrived whole. The codec is detected at the first Read, which reports any
+// error; NewReader itself returns none today. Close releases the decoder;
+// it does not close r.
+func NewReader(r io.Reader) (io.ReadCloser, error) {
+	return &reader{src: r}, nil
+}
+
+type reader struct {
+	src io.Reader
+	dec io.Reader // the decoding reader, once the codec is known
+	c   io.Closer // its Close, if any
+	err error
+}
+
+var errClosed = errors.New("compress: read from a closed reader")
+
+func (d *reader) Read(p []byte) (int, error) {
+	if d.dec == nil && d.err == nil {
+		d.err = d.start()
+	}
+	if d.err != nil {
+		return 0, d.err
+	}
+	return d.dec.Read(p)
+}
+
+func (d *reader) Close() error {
+	if d.err == nil {
+		d.err = errClosed
+	}
+	if d.c != nil {
+		return d.c.Close()
+	}
+	return nil
+}
+
+// start reads the first bytes, just as many as it takes to tell the codec,
+// and sets up its decoder.
+func (d *reader) start() error {
+	head := make([]byte, 0, 16)
+	for undecided(head) {
+		n, err := d.src.Read(head[len(head):cap(head)])
+		head = head[:len(head)+n]
+		if err == io.EOF {
+			if len(head) == 0 {
+				return io.EOF
+			}
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("compress: detect codec: %w", err)
+		}
+	}
+	src := io.MultiReader(bytes.NewReader(head), d.src)
 	switch Detect(head) {
 	case "gzip":
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("compress: gzip: %w", err)
-		}
-		return zr, nil
+		g := &gzipMembers{br: bufio.NewReaderSize(src, 64<<10)}
+		d.dec, d.c = g, g
 	case "zstd":
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+		zr, err := zstd.NewReader(src, zstd.WithDecoderConcurrency(1))
 		if err != nil {
-			return nil, fmt.Errorf("compress: zstd: %w", err)
+			return fmt.Errorf("compress: zstd: %w", err)
 		}
-		return zr.IOReadCloser(), nil
+		rc := zr.IOReadCloser()
+		d.dec, d.c = rc, rc
 	case "s2":
-		return io.NopCloser(s2.NewReader(br)), nil
+		d.dec = s2.NewReader(src)
+	default:
+		d.dec = src
 	}
-	return io.NopCloser(br), nil
+	return nil
+}
+
+// gzipMembers decodes concatenated gzip members one at a time. The gzip
+// reader's multistream mode reads the next member's header before it
+// returns the end of a member, which would hold a growing object's last
+// frame back until the next one is stored.
+type gzipMembers struct {
+	br     *bufio.Reader
+	zr     *gzip.Reader
+	member bool // within a member
+}
+
+func (g *gzipMembers) Read(p []byte) (int, error) {
+	for {
+		if !g.member {
+			var err error
+			if g.zr == nil {
+				g.zr, err = gzip.NewReader(g.br)
+			} else {
+				err = g.zr.Reset(g.br)
+			}
+			if err != nil {
+				if err != io.EOF {
+					err = fmt.Errorf("compress: gzip: %w", err)
+				}
+				return 0, err // io.EOF between members is the end
+			}
+			g.zr.Multistream(false)
+			g.member = true
+		}
+		n, err := g.zr.Read(p)
+		if err == io.EOF {
+			g.member = false
+			if n == 0 {
+				continue
+			}
+			err = nil
+		}
+		return n, err
+	}
+}
+
+func (g *gzipMembers) Close() error {
+	if g.zr != nil {
+		return g.zr.Close()
+	}
+	return nil
 }
