@@ -1,0 +1,53 @@
+package ossappend_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/ossappend/ossappend"
+	"github.com/ossappend/ossappend/compress"
+	"github.com/ossappend/ossappend/osstest"
+)
+
+// Follow a compressed log object as it grows, as tail -f follows a file,
+// while a Writer appends to it.
+func ExampleFollower() {
+	srv := osstest.NewServer()
+	defer srv.Close()
+	srv.CreateBucket("examples")
+	client := srv.Client()
+	ctx := context.Background()
+
+	w, err := ossappend.NewWriter(ctx, client, "examples", "logs/app.log.zst",
+		ossappend.WithCodec(compress.Zstd(3)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+	fmt.Fprintln(w, "service started")
+	w.Flush()
+
+	f, err := ossappend.NewFollower(ctx, client, "examples", "logs/app.log.zst",
+		ossappend.WithPollInterval(10*time.Millisecond))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	dec, _ := compress.NewReader(f) // decodes each frame as soon as it is stored
+	defer dec.Close()
+	lines := bufio.NewScanner(dec)
+
+	lines.Scan()
+	fmt.Println(lines.Text())
+
+	fmt.Fprintln(w, "request served") // appended after the Follower started
+	w.Flush()
+	lines.Scan()
+	fmt.Println(lines.Text())
+	// Output:
+	// service started
+	// request served
+}
