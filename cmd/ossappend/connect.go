@@ -1,0 +1,74 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+	"github.com/ossappend/ossappend/osstest"
+)
+
+// The environment variables the SDK reads credentials from.
+const (
+	envAccessKeyID     = "OSS_ACCESS_KEY_ID"
+	envAccessKeySecret = "OSS_ACCESS_KEY_SECRET"
+	envSessionToken    = "OSS_SESSION_TOKEN"
+)
+
+// errNoCredentials is reported when the environment holds no access key.
+var errNoCredentials = errors.New("no credentials: set " + envAccessKeyID + " and " + envAccessKeySecret +
+	" (and " + envSessionToken + " for temporary credentials), or use --local DIR")
+
+// connection is an OSS client and what must be released with it.
+type connection struct {
+	client *oss.Client
+	server *osstest.Server // the embedded server of --local, or nil
+}
+
+// Close stops the embedded server, if there is one.
+func (c *connection) Close() {
+	if c.server != nil {
+		c.server.Close()
+	}
+}
+
+// connect returns a client for the command's target: the embedded server of
+// --local, with bucket created, or OSS at --endpoint and --region with the
+// environment's credentials.
+func (g *globals) connect(bucket string) (*connection, error) {
+	if g.Local != "" {
+		return g.connectLocal(bucket)
+	}
+	if os.Getenv(envAccessKeyID) == "" || os.Getenv(envAccessKeySecret) == "" {
+		return nil, errNoCredentials
+	}
+	if g.Region == "" {
+		return nil, usagef("no region: set --region or OSS_REGION, such as cn-hangzhou")
+	}
+	cfg := oss.LoadDefaultConfig().
+		WithCredentialsProvider(credentials.NewEnvironmentVariableCredentialsProvider()).
+		WithRegion(g.Region).
+		WithUserAgent("ossappend-cli")
+	if g.Endpoint != "" {
+		cfg = cfg.WithEndpoint(g.Endpoint)
+	}
+	return &connection{client: oss.NewClient(cfg)}, nil
+}
+
+// connectLocal starts an osstest server that keeps its data in --local.
+// --endpoint, --region and the credentials do not matter then.
+func (g *globals) connectLocal(bucket string) (*connection, error) {
+	srv, err := osstest.Start(osstest.WithDir(g.Local))
+	if err != nil {
+		return nil, fmt.Errorf("start the embedded server in %s: %w", g.Local, err)
+	}
+	if bucket != "" {
+		if err := srv.CreateBucket(bucket); err != nil {
+			srv.Close()
+			return nil, fmt.Errorf("create bucket %s in %s: %w", bucket, g.Local, err)
+		}
+	}
+	return &connection{client: srv.Client(), server: srv}, nil
+}

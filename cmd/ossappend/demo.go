@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"regexp"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/ossappend/ossappend"
+	"github.com/ossappend/ossappend/compress"
+	"github.com/ossappend/ossappend/osstest"
+)
+
+// demoCmd is "ossappend demo": the library at work, start to end.
+type demoCmd struct {
+	Dir       string   `help:"Keep the embedded server's data in DIR (default: a new temporary directory, kept afterwards)." placeholder:"DIR" type:"path"`
+	Lines     int      `help:"How many log lines to write (default ${default})." default:"500000"`
+	Workers   int      `help:"How many goroutines log at once (default ${default})." default:"4"`
+	Compress  string   `help:"Compression: none, gzip, zstd or s2 (default ${default})." default:"zstd" placeholder:"CODEC"`
+	FlushSize byteSize `help:"Frame size: the writer appends once this many bytes are buffered (default ${default})." default:"1MiB" placeholder:"SIZE"`
+}
+
+const demoBucket = "demo"
+
+// demoRun is what one run of the demo measured.
+type demoRun struct {
+	url        objectURL
+	dir        string
+	codec      compress.Codec
+	lines      int
+	elapsed    time.Duration
+	stats      ossappend.Stats
+	objectSize int64
+	p50, p99   time.Duration
+	digest     []byte // SHA-256 of the lines written
+}
+
+// Run starts osstest in a directory, streams a web service's access log
+// through slog and an ossappend.Writer into it, reads the object back,
+// verifies it line by line and prints a report. It fails unless the
+// verification passed.
+func (d *demoCmd) Run(g *globals, e *env) error {
+	if d.Lines < 1 || d.Workers < 1 {
+		return usagef("--lines and --workers must be at least 1")
+	}
+	codec, err := compress.ByName(d.Compress)
+	if err != nil {
+		return usagef("--compress %q: want none, gzip, zstd or s2", d.Compress)
+	}
+	ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	dir := d.Dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "ossappend-demo-"); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	srv, err := osstest.Start(osstest.WithDir(dir))
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer srv.Close()
+	if err := srv.CreateBucket(demoBucket); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	run := demoRun{url: objectURL{demoBucket, "logs/app.log" + codec.Extension()}, dir: dir, codec: codec, lines: d.Lines}
+	fmt.Fprintf(e.stdout, "ossappend demo: OSS-protocol server (osstest) on %s, data in %s\n", srv.Endpoint(), dir)
+	fmt.Fprintf(e.stdout, "writing %s log lines with log/slog (%d goroutines) to %s: %s frames of %s\n",
+		commas(int64(d.Lines)), d.Workers, run.url, codec.Name(), humanBytes(int64(d.FlushSize)))
+
+	client := srv.Client()
+	if err := d.write(ctx, e, client, &run); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "reading %s back and checking every line\n", run.url)
+	if err := d.verify(ctx, client, &run); err != nil {
+		return fmt.Errorf("demo: verification FAILED: %w", err)
+	}
+	run.report(e.stdout)
+	return nil
+}
+
+// write streams the log into the object and measures it.
+func (d *demoCmd) write(ctx context.Context, e *env, client *oss.Client, run *demoRun) error {
+	// A rerun in the same --dir starts the object afresh.
+	if _, err := client.DeleteObject(ctx, &oss.DeleteObjectRequest{Bucket: &run.url.Bucket, Key: &run.url.Key}); err != nil {
+		return err
+	}
+	timed := &timedClient{Client: client}
+	w, err := ossappend.NewWriter(ctx, timed, run.url.Bucket, run.url.Key,
+		ossappend.WithCodec(run.codec), ossappend.WithFlushSize(int(d.FlushSize)))
+	if err != nil {
+		return err
+	}
+	rec := newRecorder(w)
+	progress := startDemoProgress(e.stdout, d.Lines, rec)
+	start := time.Now()
+	writeErr := writeLogs(ctx, rec, d.Lines, d.Workers)
+	closeErr := w.Close()
+	run.elapsed = time.Since(start)
+	progress.stop()
+	if writeErr != nil {
+		return writeErr
+	}
+	if closeErr != nil {
+		return closeErr
+	}
+	run.stats = w.Stats()
+	pcts := timed.percentiles(50, 99)
+	run.p50, run.p99 = pcts[0], pcts[1]
+	run.digest = rec.digest()
+	return nil
+}
+
+// verify reads the object back through the SDK and checks it.
+func (d *demoCmd) verify(ctx context.Context, client *oss.Client, run *demoRun) error {
+	res, err := client.GetObject(ctx, &oss.GetObjectRequest{Bucket: &run.url.Bucket, Key: &run.url.Key})
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	run.objectSize = res.ContentLength
+	if got := compress.Detect(peekHead(res)); got != run.codec.Name() {
+		return fmt.Errorf("the object is %s-encoded, want %s", got, run.codec.Name())
+	}
+	dec, _ := compress.NewReader(res.Body)
+	defer dec.Close()
+	_, err = verifyLogs(dec, d.Lines, d.Workers, run.digest)
+	return err
+}
+
+// peekHead reads the first bytes of a GetObject's body and puts them back.
+func peekHead(res *oss.GetObjectResult) []byte {
+	head := make([]byte, 16)
+	n, _ := io.ReadFull(res.Body, head)
+	head = head[:n]
+	res.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), res.Body), res.Body}
+	return head
+}
+
+// report prints the demo's findings.
+func (r *demoRun) report(out io.Writer) {
+	st := r.stats
+	secs := max(r.elapsed.Seconds(), 1e-6)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nverified\t%s lines, each goroutine's in order, byte for byte (SHA-256)\n", commas(int64(r.lines)))
+	fmt.Fprintf(tw, "accepted\t%s\n", humanBytes(st.BytesWritten))
+	fmt.Fprintf(tw, "stored\t%s, %s compression ratio (%s)\n", humanBytes(r.objectSize), ratio(st.BytesWritten, r.objectSize), r.codec.Name())
+	fmt.Fprintf(tw, "appends\t%d, latency p50 %s, p99 %s\n", st.Appends, roundLatency(r.p50), roundLatency(r.p99))
+	fmt.Fprintf(tw, "throughput\t%s/s, %s lines/s (%s in all)\n", humanBytes(int64(float64(st.BytesWritten)/secs)), commas(int64(float64(r.lines)/secs)), r.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(tw, "data\t%s, kept in %s\n", r.url, r.dir)
+	fmt.Fprintf(tw, "read it\t%s --local %s cat %s | head -3\n", selfCommand(), shellQuote(r.dir), r.url)
+	tw.Flush()
+}
+
+func roundLatency(d time.Duration) time.Duration {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(100 * time.Microsecond)
+}
+
+// selfCommand is how to run this program again: "go run ./cmd/ossappend"
+// when it was built by go run, else "ossappend".
+func selfCommand() string {
+	if strings.Contains(os.Args[0], "go-build") {
+		return "go run ./cmd/ossappend"
+	}
+	return "ossappend"
+}
+
+var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:@%+=-]+$`)
+
+// shellQuote quotes s for a POSIX shell, if it needs quoting.
+func shellQuote(s string) string {
+	if shellSafe.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+)
+
+// oneLine renders err as one line for standard error: the SDK's multi-line
+// service errors become "Code: Message (HTTP status, request ID)", a
+// network failure says which address it could not reach, the repeated
+// "ossappend: " prefixes of wrapped errors go, and no credential from the
+// environment shows.
+func oneLine(err error) string {
+	text := err.Error()
+	var se *oss.ServiceError
+	if errors.As(err, &se) {
+		text = strings.Replace(text, se.Error(), serviceSummary(se), 1)
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "dial" {
+		text += "; is the endpoint right, and the server up?"
+	}
+	text = strings.ReplaceAll(text, "ossappend: ", "")
+	text = strings.ReplaceAll(text, "operation error ", "")
+	text = strings.Join(strings.Fields(text), " ")
+	return redact(text)
+}
+
+func serviceSummary(se *oss.ServiceError) string {
+	msg := strings.TrimSuffix(se.Message, ".")
+	s := fmt.Sprintf("%s: %s (HTTP %d", se.Code, msg, se.StatusCode)
+	if se.RequestID != "" {
+		s += ", request " + se.RequestID
+	}
+	return s + ")"
+}
+
+// redact hides the environment's secret credentials in s, should any
+// message ever carry one.
+func redact(s string) string {
+	for _, name := range []string{envAccessKeySecret, envSessionToken} {
+		if v := os.Getenv(name); len(v) >= 4 {
+			s = strings.ReplaceAll(s, v, "[redacted "+name+"]")
+		}
+	}
+	return s
+}

@@ -1,0 +1,22 @@
+module github.com/ossappend/ossappend/cmd/ossappend
+
+go 1.26.8
+
+require (
+	github.com/alecthomas/kong v1.17.0
+	github.com/aliyun/alibabacloud-oss-go-sdk-v2 v1.6.1
+	github.com/ossappend/ossappend v0.0.0-00010101000000-000000000000
+	github.com/schollz/progressbar/v3 v3.19.1
+	golang.org/x/term v0.48.0
+)
+
+require (
+	github.com/klauspost/compress v1.20.4 // indirect
+	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
+	github.com/rivo/uniseg v0.4.7 // indirect
+	golang.org/x/sync v0.25.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/time v0.4.0 // indirect
+)
+
+replace github.com/ossappend/ossappend => ../..

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+)
+
+func TestParseObjectURL(t *testing.T) {
+	for in, want := range map[string]objectURL{
+		"oss://b1/k":                 {"b1", "k"},
+		"oss://logs/a/b/c.log.zst":   {"logs", "a/b/c.log.zst"},
+		"oss://logs/q?x=1#frag%20ok": {"logs", "q?x=1#frag%20ok"},
+	} {
+		got, err := parseObjectURL(in)
+		if err != nil || got != want {
+			t.Errorf("parseObjectURL(%q) = %v, %v; want %v", in, got, err, want)
+		}
+		if got.String() != in {
+			t.Errorf("%v.String() = %q", got, got.String())
+		}
+	}
+	for _, in := range []string{"", "oss://", "oss://b", "oss://b/", "oss:///k", "s3://b/k", "b/k", "oss://b/dir/"} {
+		if _, err := parseObjectURL(in); !errors.As(err, new(usageError)) {
+			t.Errorf("parseObjectURL(%q) = %v, want a usage error", in, err)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "65536": 65536, "64KiB": 64 << 10, "64k": 64 << 10, "4MiB": 4 << 20, "4M": 4 << 20, "1GB": 1 << 30, "10B": 10} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "x", "-1", "4TB", "1.5M", "M"} {
+		if _, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) succeeded", in)
+		}
+	}
+}
+
+func TestHumanNumbers(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 5 << 20: "5.0 MiB", 3 << 30: "3.0 GiB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 300000: "300,000", 1234567: "1,234,567", -1234: "-1,234"} {
+		if got := commas(n); got != want {
+			t.Errorf("commas(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestNearestRank(t *testing.T) {
+	var d []time.Duration
+	for i := 1; i <= 100; i++ {
+		d = append(d, time.Duration(i))
+	}
+	for p, want := range map[float64]time.Duration{50: 50, 99: 99, 100: 100, 0: 1, 1: 1} {
+		if got := nearestRank(d, p); got != want {
+			t.Errorf("nearestRank(1..100, %v) = %v, want %v", p, got, want)
+		}
+	}
+	if got := nearestRank(nil, 50); got != 0 {
+		t.Errorf("nearestRank(nil) = %v", got)
+	}
+	if got := nearestRank([]time.Duration{7}, 99); got != 7 {
+		t.Errorf("nearestRank([7], 99) = %v", got)
+	}
+}
+
+// TestOneLine checks the rendering of SDK errors and the redaction of
+// secrets.
+func TestOneLine(t *testing.T) {
+	se := &oss.ServiceError{Code: "AccessDenied", Message: "You have no right.", StatusCode: 403, RequestID: "R1"}
+	wrapped := fmt.Errorf("pipe oss://b/k: ossappend: access denied: %w", se)
+	got := oneLine(wrapped)
+	want := "pipe oss://b/k: access denied: AccessDenied: You have no right (HTTP 403, request R1)"
+	if got != want {
+		t.Errorf("oneLine = %q, want %q", got, want)
+	}
+	t.Setenv(envAccessKeySecret, "top-secret-123")
+	if got := oneLine(errors.New("failed with top-secret-123\nin it")); strings.Contains(got, "top-secret-123") || strings.Contains(got, "\n") {
+		t.Errorf("oneLine = %q", got)
+	}
+}

@@ -1,0 +1,14 @@
+// Package examples holds runnable examples of ossappend with the loggers
+// Go programs use: the standard library's log and log/slog, io.Copy, and
+// go.uber.org/zap. It is a module of its own so that the ossappend module
+// does not depend on zap.
+//
+// Each example runs against osstest, an OSS-protocol server on loopback,
+// so `go test ./examples/...` runs them with no cloud account. With real
+// OSS, build the client from the SDK instead:
+//
+//	cfg := oss.LoadDefaultConfig().
+//		WithCredentialsProvider(credentials.NewEnvironmentVariableCredentialsProvider()).
+//		WithRegion("cn-hangzhou")
+//	client := oss.NewClient(cfg)
+package examples
