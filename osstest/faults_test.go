@@ -38,6 +38,26 @@ func TestFaultLatency(t *testing.T) {
 	}
 }
 
+// TestCloseEndsInjectedLatency checks that Close does not wait out the
+// latency of a request whose body is still unread, such as an append.
+func TestCloseEndsInjectedLatency(t *testing.T) {
+	s, c, b := newBucket(t, WithFaults(1, Fault{Op: "AppendObject", Kind: FaultLatency, Latency: time.Hour}))
+	go appendAt(c, b, "k", 0, "data", noRetry) // fails when the server closes
+	for s.Counts().Requests["AppendObject"] == 0 {
+		time.Sleep(time.Millisecond) // until the handler is sleeping
+	}
+	closed := make(chan struct{})
+	go func() {
+		s.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(time.Minute): // reached only if Close waits for the hour
+		t.Fatal("Close waited for the injected latency")
+	}
+}
+
 func TestFaultErrors(t *testing.T) {
 	for _, tc := range []struct {
 		kind   FaultKind

@@ -60,8 +60,10 @@ func WithRegion(region string) Option {
 // dir, which it creates if needed. Every change is fsynced before it is
 // answered, and a server started on the same directory later sees the same
 // buckets, objects and metadata. An append cut short by a crash is never
-// visible after a restart. Without WithDir the server keeps everything in
-// memory only.
+// visible after a restart. Only one server may use a directory at a time:
+// the directory is read when the server starts, so two servers on one
+// directory do not see each other's changes. Without WithDir the server
+// keeps everything in memory only.
 func WithDir(dir string) Option {
 	return func(o *options) { o.dir = dir }
 }
@@ -120,6 +122,7 @@ type Server struct {
 	mu        sync.Mutex
 	clients   []*http.Client
 	closeOnce sync.Once
+	cancel    context.CancelFunc // ends the requests' context
 }
 
 // NewServer starts and returns a Server listening on a free port of the
@@ -172,10 +175,16 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	s.ln = ln
 	s.endpoint = "http://" + connectableAddr(ln.Addr())
+	// Requests live in a context that Close cancels: a handler waiting
+	// out an injected latency before it reads the body would not otherwise
+	// notice that the connection is gone.
+	base, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
 	s.srv = &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: time.Minute,
 		ErrorLog:          slog.NewLogLogger(o.logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return base },
 	}
 	go func() {
 		defer close(s.served)
@@ -273,6 +282,7 @@ func (s *Server) Object(bucket, key string) ([]byte, bool) {
 // than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
+		s.cancel()
 		_ = s.srv.Close()
 		<-s.served
 		s.active.wait()
