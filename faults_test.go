@@ -11,7 +11,6 @@ package ossappend_test
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
 	"strconv"
 	"sync"
@@ -118,16 +117,7 @@ func runFaultCase(t *testing.T, codec compress.Codec, fc faultCase, seed int64, 
 		fail("NewWriter: %v", err)
 	}
 	srv.ResetCounts() // count what the writing did, not the opening
-	logger := slog.New(slog.NewJSONHandler(w, nil))
-	var wg sync.WaitGroup
-	for g := range gs {
-		wg.Go(func() {
-			for i := range n {
-				logger.Info("request served", "g", g, "i", i, "path", "/api/v1/items", "status", 200)
-			}
-		})
-	}
-	wg.Wait()
+	logSlogLines(w, gs, n)
 	if err := w.Close(); err != nil {
 		fail("Close: %v", err)
 	}

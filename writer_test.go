@@ -118,17 +118,8 @@ func TestSlogFromManyGoroutines(t *testing.T) {
 			srv := newServer(t)
 			key := "logs/slog.json" + codec.Extension()
 			w := newWriter(t, srv.Client(), key, ossappend.WithCodec(codec), ossappend.WithFlushSize(64<<10))
-			logger := slog.New(slog.NewJSONHandler(w, nil))
 			const gs, n = 16, 2000
-			var wg sync.WaitGroup
-			for g := range gs {
-				wg.Go(func() {
-					for i := range n {
-						logger.Info("request served", "g", g, "i", i, "path", "/api/v1/items", "status", 200)
-					}
-				})
-			}
-			wg.Wait()
+			logSlogLines(w, gs, n)
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -138,6 +129,21 @@ func TestSlogFromManyGoroutines(t *testing.T) {
 			}
 		})
 	}
+}
+
+// logSlogLines logs n JSON records through slog from each of gs goroutines
+// at once; checkSlogLines checks them.
+func logSlogLines(w io.Writer, gs, n int) {
+	logger := slog.New(slog.NewJSONHandler(w, nil))
+	var wg sync.WaitGroup
+	for g := range gs {
+		wg.Go(func() {
+			for i := range n {
+				logger.Info("request served", "g", g, "i", i, "path", "/api/v1/items", "status", 200)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // checkSlogLines checks that data holds n JSON records from each of gs
