@@ -1,6 +1,7 @@
 package ossappend
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -43,22 +44,32 @@ func (f *frame) release() {
 
 // framePool hands out a writer's frames. Buffers are allocated on first
 // use, so a writer that never fills more than one frame holds one buffer.
+// The free list is a stack: the frame settled last, whose buffer is still
+// warm in the CPU's caches, is filled next.
 type framePool struct {
-	free    chan *frame
-	size    int  // FlushSize
-	encoded bool // frames need a separate buffer for compressed bytes
+	mu      sync.Mutex
+	free    []*frame
+	tokens  chan struct{} // one per frame in free, so that get can wait
+	size    int           // FlushSize
+	encoded bool          // frames need a separate buffer for compressed bytes
 }
 
 func newFramePool(slots, size int, encoded bool) *framePool {
-	p := &framePool{free: make(chan *frame, slots), size: size, encoded: encoded}
+	p := &framePool{tokens: make(chan struct{}, slots), size: size, encoded: encoded}
 	for range slots {
-		p.free <- &frame{pool: p, ready: make(chan struct{}, 1)}
+		p.free = append(p.free, &frame{pool: p, ready: make(chan struct{}, 1)})
+		p.tokens <- struct{}{}
 	}
 	return p
 }
 
-// prepare readies a frame taken from the free list for filling.
-func (p *framePool) prepare(f *frame) *frame {
+// pop takes the top free frame, for which the caller holds a token, and
+// readies it for filling.
+func (p *framePool) pop() *frame {
+	p.mu.Lock()
+	f := p.free[len(p.free)-1]
+	p.free = p.free[:len(p.free)-1]
+	p.mu.Unlock()
 	if f.buf == nil {
 		f.buf = make([]byte, 0, p.size)
 	}
@@ -69,8 +80,8 @@ func (p *framePool) prepare(f *frame) *frame {
 // tryGet returns a free frame, or nil if every frame is in use.
 func (p *framePool) tryGet() *frame {
 	select {
-	case f := <-p.free:
-		return p.prepare(f)
+	case <-p.tokens:
+		return p.pop()
 	default:
 		return nil
 	}
@@ -83,8 +94,8 @@ func (p *framePool) get(stop <-chan struct{}) (*frame, error) {
 		return f, nil
 	}
 	select {
-	case f := <-p.free:
-		return p.prepare(f), nil
+	case <-p.tokens:
+		return p.pop(), nil
 	case <-stop:
 		return nil, ErrClosed
 	}
@@ -98,7 +109,10 @@ func (p *framePool) put(f *frame) {
 		f.enc = nil
 	}
 	f.err, f.seq, f.born, f.sealed = nil, 0, time.Time{}, false
-	p.free <- f // never blocks: the channel holds every frame
+	p.mu.Lock()
+	p.free = append(p.free, f) // within the capacity of the slots
+	p.mu.Unlock()
+	p.tokens <- struct{}{} // never blocks: the channel holds every frame
 }
 
 // avail is the room left in the frame.

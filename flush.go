@@ -183,6 +183,11 @@ func (a *appender) conflict(cause error) error {
 	return a.rotate(true)
 }
 
+// maxRotateProbes bounds the existing keys rotate steps over before it
+// gives up: a rotation function that keeps naming taken keys is a bug, not
+// a reason to send HeadObject forever.
+const maxRotateProbes = 10000
+
 // rotate moves to the first key of the rotation sequence after the current
 // one that does not exist yet. A writer leaving a full object seals it if
 // asked to; it never seals an object another writer has touched.
@@ -194,10 +199,18 @@ func (a *appender) rotate(afterConflict bool) error {
 		}
 	}
 	r := a.newRetrier()
-	for seq := a.seq + 1; ; {
+	tried := map[string]bool{w.base: true, a.key: true}
+	for seq, probes := a.seq+1, 0; ; {
 		key := w.cfg.rotateKey(w.base, seq)
-		if err := validKey(key); err != nil {
-			return fmt.Errorf("ossappend: rotate key %d: %w", seq, err)
+		switch err := validKey(key); {
+		case err != nil:
+			return fmt.Errorf("ossappend: rotate to key %d: %w", seq, err)
+		case tried[key]:
+			return fmt.Errorf("%w: the rotate function named %q twice (seq %d)", ErrInvalidArgument, key, seq)
+		case probes == maxRotateProbes:
+			return fmt.Errorf("ossappend: rotate: the %d keys after %q all exist", maxRotateProbes, a.key)
+		case w.ctx.Err() != nil:
+			return fmt.Errorf("ossappend: rotate: %w", w.ctx.Err())
 		}
 		st, err := headObject(w.ctx, w.client, w.bucket, key, noSDKRetry)
 		if err != nil {
@@ -207,7 +220,9 @@ func (a *appender) rotate(afterConflict bool) error {
 			continue
 		}
 		if st.exists {
+			tried[key] = true
 			seq++
+			probes++
 			continue
 		}
 		a.key, a.seq, a.pos, a.crc, a.crcKnown = key, seq, 0, 0, true

@@ -105,7 +105,6 @@ func (w *Writer) acceptLocked(f *frame, n int) {
 		w.startedLocked(f)
 	}
 	f.buf = f.buf[:len(f.buf)+n]
-	w.addWrittenLocked(n)
 }
 
 // carry copies the n bytes read at old.buf[off:] into a fresh frame, which

@@ -67,6 +67,7 @@ func (w *Writer) sealLocked(f *frame) {
 	w.sealed++
 	f.seq, f.sealed = w.sealed, true
 	w.stats.frames.Add(1)
+	w.stats.written.Add(int64(len(f.buf))) // Write counts nothing: it stays lean
 	if w.encodeQ != nil {
 		w.queue <- f
 		w.encodeQ <- f

@@ -5,7 +5,7 @@ import "sync/atomic"
 // Stats is a snapshot of a writer's counters, all since NewWriter.
 type Stats struct {
 	// BytesWritten counts the bytes accepted by Write, WriteString and
-	// ReadFrom.
+	// ReadFrom (see Writer.Stats for when the newest ones show).
 	BytesWritten int64
 	// BytesStored counts the accepted bytes whose frames OSS has stored.
 	BytesStored int64
@@ -44,6 +44,12 @@ type counters struct {
 }
 
 // Stats returns the writer's counters. It never blocks.
+//
+// Bytes are counted as written when their frame is sealed, so that Write
+// does no accounting of its own. Stats adds the bytes of the frames still
+// being filled when it can look at them without waiting, which is always
+// unless a Write holds the writer at that moment (one waiting for a free
+// frame, for instance); then those bytes show once their frame is sealed.
 func (w *Writer) Stats() Stats {
 	c := &w.stats
 	s := Stats{
@@ -58,17 +64,26 @@ func (w *Writer) Stats() Stats {
 		Rotations:     c.rotations.Load(),
 		DroppedBytes:  c.dropped.Load(),
 	}
-	// Read written and frames last: they only grow ahead of their stored
-	// counterparts, so Pending is never negative.
+	// Read the sealed counts after the stored ones: they only grow ahead
+	// of them, so Pending is never negative.
 	s.Frames = c.frames.Load()
 	s.BytesWritten = c.written.Load()
+	if w.mu.TryLock() { // never wait behind a blocked Write
+		s.BytesWritten = c.written.Load() + w.fillingLocked()
+		w.mu.Unlock()
+	}
 	s.Pending = s.BytesWritten - s.BytesStored
 	return s
 }
 
-// addWrittenLocked counts n accepted bytes. Only holders of Writer.mu
-// change the count, so a load and a store do what an atomic add would,
-// without the locked instruction that contended writers pay for.
-func (w *Writer) addWrittenLocked(n int) {
-	w.stats.written.Store(w.stats.written.Load() + int64(n))
+// fillingLocked is the number of bytes in frames not sealed yet.
+func (w *Writer) fillingLocked() int64 {
+	var n int
+	if w.cur != nil {
+		n += len(w.cur.buf)
+	}
+	for _, f := range w.reading {
+		n += len(f.buf)
+	}
+	return int64(n)
 }

@@ -162,7 +162,6 @@ func (w *Writer) Write(p []byte) (int, error) {
 	// (A closed writer has no current frame: Close sealed it.)
 	if f := w.cur; f != nil && len(p) < cap(f.buf)-len(f.buf) && len(f.buf) > 0 && w.failure.Load() == nil {
 		f.buf = append(f.buf, p...)
-		w.addWrittenLocked(len(p))
 		w.mu.Unlock()
 		return len(p), nil
 	}
@@ -176,7 +175,6 @@ func (w *Writer) WriteString(s string) (int, error) {
 	w.mu.Lock()
 	if f := w.cur; f != nil && len(s) < cap(f.buf)-len(f.buf) && len(f.buf) > 0 && w.failure.Load() == nil {
 		f.buf = append(f.buf, s...)
-		w.addWrittenLocked(len(s))
 		w.mu.Unlock()
 		return len(s), nil
 	}
@@ -212,7 +210,6 @@ func writeLocked[T []byte | string](w *Writer, p T) (n int, err error) {
 		f.buf = append(f.buf, p[:c]...)
 		p = p[c:]
 		n += c
-		w.addWrittenLocked(c) // as we go: a long Write may block midway
 		if f.avail() == 0 {
 			w.sealLocked(f)
 		}

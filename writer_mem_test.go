@@ -22,7 +22,7 @@ import (
 
 const memBucket = "mem-bucket"
 
-func newMemWriter(t *testing.T, c *memClient, key string, opts ...ossappend.Option) *ossappend.Writer {
+func newMemWriter(t *testing.T, c ossappend.Client, key string, opts ...ossappend.Option) *ossappend.Writer {
 	t.Helper()
 	w, err := ossappend.NewWriter(context.Background(), c, memBucket, key, append([]ossappend.Option{fastRetry}, opts...)...)
 	if err != nil {
@@ -685,4 +685,52 @@ func TestMemWithoutServerCRC(t *testing.T) {
 	}
 	got, _ := c.object("a.log")
 	checkLines(t, got, 1, 200)
+}
+
+func TestMemRotationGivesUp(t *testing.T) {
+	t.Run("rotate function repeats a key", func(t *testing.T) {
+		c := newMemClient(memBucket)
+		w := newMemWriter(t, c, "a.log", ossappend.WithFlushSize(10), ossappend.WithMaxObjectSize(10),
+			ossappend.WithRotateKey(func(string, int) string { return "same.log" }))
+		w.Write(bytes.Repeat([]byte("x"), 30)) // three objects' worth
+		err := w.Close()
+		if !errors.Is(err, ossappend.ErrInvalidArgument) || !strings.Contains(err.Error(), "twice") {
+			t.Fatalf("Close = %v, want ErrInvalidArgument naming the repeated key", err)
+		}
+		if a, _ := c.object("a.log"); len(a) != 10 {
+			t.Fatalf("a.log has %d bytes", len(a))
+		}
+		if s, _ := c.object("same.log"); len(s) != 10 {
+			t.Fatalf("same.log has %d bytes", len(s))
+		}
+		if st := w.Stats(); st.Pending != 10 {
+			t.Fatalf("Pending = %d, want the 10 bytes that found no key", st.Pending)
+		}
+	})
+	t.Run("every key taken", func(t *testing.T) {
+		c := &everyKeyExists{memClient: newMemClient(memBucket)}
+		w := newMemWriter(t, c, "a.log", ossappend.WithFlushSize(10), ossappend.WithMaxObjectSize(10))
+		w.Write(bytes.Repeat([]byte("x"), 20))
+		if err := w.Close(); err == nil || !strings.Contains(err.Error(), "all exist") {
+			t.Fatalf("Close = %v, want the rotation to give up", err)
+		}
+		if n := c.heads.Load(); n < 10000 || n > 10002 {
+			t.Fatalf("%d HeadObject calls, want the 10000 probes and no more", n)
+		}
+	})
+}
+
+// everyKeyExists answers HeadObject for any key but a.log with an
+// appendable object.
+type everyKeyExists struct {
+	*memClient
+	heads atomic.Int64
+}
+
+func (c *everyKeyExists) HeadObject(ctx context.Context, req *oss.HeadObjectRequest, o ...func(*oss.Options)) (*oss.HeadObjectResult, error) {
+	c.heads.Add(1)
+	if *req.Key == "a.log" {
+		return c.memClient.HeadObject(ctx, req, o...)
+	}
+	return &oss.HeadObjectResult{ObjectType: oss.Ptr("Appendable"), NextAppendPosition: oss.Ptr("1")}, nil
 }
