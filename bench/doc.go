@@ -1,0 +1,29 @@
+// Package bench measures ossappend against what users would pick instead:
+// the OSS SDK's AppendOnlyFile written directly, AppendOnlyFile behind a
+// bufio.Writer or zap's BufferedWriteSyncer, and plain in-memory floors.
+//
+// Every scenario of issue #5 is a function here, shared by the Go
+// benchmarks (go test -bench), the correctness tests (go test) and the
+// command ossbench (cmd/ossbench), which runs them all in one process and
+// prints one markdown table per scenario:
+//
+//   - hotpath.go: 128-byte writes into a writer whose appends cost nothing
+//     (scenario 1).
+//   - network.go: slog JSON lines into an osstest server over loopback with
+//     injected latency (scenario 2).
+//   - bulk.go: io.Copy of log text, in memory and over loopback
+//     (scenario 3).
+//   - memory.go: peak heap while streaming gigabytes (scenario 4).
+//   - frames.go: compression ratio and speed by frame size (scenario 5).
+//
+// The workload (workload.go) is JSON log lines rendered by log/slog from a
+// seed, so every peer gets the same bytes. The instant client (instant.go)
+// is a fake OSS whose appends cost nothing but consuming the body. Every
+// peer's output is checked: counted by a sink (sinks.go), or read back from
+// osstest and compared with what was written (verify.go).
+//
+// Run (suite*.go) runs the scenarios, repeats each measurement, re-runs
+// the ones that shared the machine with other work (cpuload.go) and builds
+// the tables (table.go), the targets and the chart (chart.go); machine.go
+// describes the machine for the top of the report.
+package bench

@@ -1,0 +1,136 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"time"
+
+	"github.com/ossappend/ossappend"
+)
+
+// heapMetric is the runtime/metrics name of the bytes held by heap
+// objects, live or not yet swept.
+const heapMetric = "/memory/classes/heap/objects:bytes"
+
+// heapSampler records the peak of heapMetric, read every period, above the
+// value it had when the sampler started.
+type heapSampler struct {
+	base, peak uint64
+	stop, done chan struct{}
+}
+
+func readHeap() uint64 {
+	s := []metrics.Sample{{Name: heapMetric}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// startHeapSampler collects garbage, takes the baseline and starts
+// sampling.
+func startHeapSampler(period time.Duration) *heapSampler {
+	runtime.GC()
+	h := &heapSampler{base: readHeap(), stop: make(chan struct{}), done: make(chan struct{})}
+	h.peak = h.base
+	go func() {
+		defer close(h.done)
+		t := time.NewTicker(period)
+		defer t.Stop()
+		s := []metrics.Sample{{Name: heapMetric}}
+		for {
+			metrics.Read(s)
+			h.peak = max(h.peak, s[0].Value.Uint64())
+			select {
+			case <-h.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return h
+}
+
+// Stop ends sampling and returns the peak above the baseline.
+func (h *heapSampler) Stop() uint64 {
+	close(h.stop)
+	<-h.done
+	return h.peak - h.base
+}
+
+// MemResult is one run of scenario 4.
+type MemResult struct {
+	Path    string // "Write" or "io.Copy"
+	Volume  int64
+	Peak    uint64 // peak heap above the baseline
+	Bound   uint64 // (MaxInflight + 2) × FlushSize + 16 MiB
+	Elapsed time.Duration
+}
+
+// MemBound is scenario 4's target for the default options.
+const MemBound = (ossappend.DefaultMaxInflight+2)*ossappend.DefaultFlushSize + 16<<20
+
+// Memory streams volume bytes of log lines into an ossappend.Writer with
+// default options over an Instant client, by Write of one line at a time
+// or by io.Copy, and reports the peak heap. The lines come from a block of
+// block bytes, repeated, made before the baseline is taken. The byte count
+// the client got is checked.
+func Memory(block []byte, volume int64, useCopy bool) (MemResult, error) {
+	path := "Write (one line per call)"
+	if useCopy {
+		path = "io.Copy (ReadFrom)"
+	}
+	r := MemResult{Path: path, Volume: volume, Bound: MemBound}
+	lines := bytes.SplitAfter(block, []byte("\n"))
+	c := &Instant{}
+	h := startHeapSampler(time.Millisecond)
+	start := time.Now()
+	w, err := ossappend.NewWriter(context.Background(), c, "bench", "mem.log")
+	if err != nil {
+		h.Stop()
+		return r, err
+	}
+	var n int64
+	if useCopy {
+		n, err = io.Copy(w, io.LimitReader(&cycle{block: block}, volume))
+	} else {
+	outer:
+		for n < volume {
+			for _, l := range lines {
+				if _, err = w.Write(l); err != nil {
+					break outer
+				}
+				if n += int64(len(l)); n >= volume {
+					break
+				}
+			}
+		}
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	r.Elapsed = time.Since(start)
+	r.Peak = h.Stop()
+	if err == nil && c.Size() != n {
+		err = fmt.Errorf("instant client got %d bytes of %d", c.Size(), n)
+	}
+	return r, err
+}
+
+// cycle is an io.Reader that repeats block forever.
+type cycle struct {
+	block []byte
+	off   int
+	mu    sync.Mutex
+}
+
+func (c *cycle) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := copy(p, c.block[c.off:])
+	c.off = (c.off + n) % len(c.block)
+	return n, nil
+}
