@@ -29,8 +29,10 @@ type frame struct {
 	ready chan struct{}
 	// refs counts the holders of the frame: the filler (Write, ReadFrom)
 	// until it seals the frame, then the pipeline until the append is
-	// settled, plus a ReadFrom still reading into buf's spare capacity. The
-	// last one to let go returns the frame to its pool.
+	// settled; and a ReadFrom reading into the frame holds one more for as
+	// long as it uses it, so that a seal meanwhile cannot send it back to
+	// the pool under its feet. The last holder to let go returns the frame
+	// to its pool.
 	refs atomic.Int32
 	pool *framePool
 }
@@ -102,17 +104,22 @@ func (p *framePool) get(stop <-chan struct{}) (*frame, error) {
 }
 
 func (p *framePool) put(f *frame) {
+	f.reset()
+	p.mu.Lock()
+	p.free = append(p.free, f) // within the capacity of the slots
+	p.mu.Unlock()
+	p.tokens <- struct{}{} // never blocks: the channel holds every frame
+}
+
+// reset empties a frame for filling again, keeping its buffers.
+func (f *frame) reset() {
 	f.buf = f.buf[:0]
-	if p.encoded {
+	if f.pool.encoded {
 		f.enc = f.enc[:0]
 	} else {
 		f.enc = nil
 	}
 	f.err, f.seq, f.born, f.sealed = nil, 0, time.Time{}, false
-	p.mu.Lock()
-	p.free = append(p.free, f) // within the capacity of the slots
-	p.mu.Unlock()
-	p.tokens <- struct{}{} // never blocks: the channel holds every frame
 }
 
 // avail is the room left in the frame.

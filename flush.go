@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -81,11 +83,25 @@ func (a *appender) store(data []byte) error {
 				continue
 			}
 			w.stats.reconciled.Add(1)
-			switch reconcile(a.pos, a.crc, a.crcKnown, data, st) {
+			v := reconcile(a.pos, a.crc, a.crcKnown, data, st)
+			if v == followed {
+				var err error
+				if v, err = a.landedBefore(data); err != nil {
+					if err := r.failed(err, "get", a.key, a.pos); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			switch v {
 			case landed:
 				w.stats.recovered.Add(1)
 				a.advance(n, st.crcHeader())
 				return nil
+			case followed: // landed, and another writer appended after it
+				w.stats.recovered.Add(1)
+				a.advance(n, a.combinedCRC(data))
+				return nil // the next append meets the conflict
 			case foreign:
 				if err := a.conflict(fmt.Errorf("object is %d bytes, want %d or %d", st.length, a.pos, a.pos+n)); err != nil {
 					return err
@@ -121,6 +137,52 @@ func (a *appender) store(data []byte) error {
 			return err
 		}
 	}
+}
+
+// rangeReader is implemented by clients that can read part of an object,
+// *oss.Client among them. With one, reconciliation tells a frame that
+// landed before another writer's bytes from one that never landed.
+type rangeReader interface {
+	GetObject(ctx context.Context, req *oss.GetObjectRequest, optFns ...func(*oss.Options)) (*oss.GetObjectResult, error)
+}
+
+// landedBefore reads the object at the frame's position to tell whether
+// the frame landed there (followed) or not (foreign). A client that cannot
+// read ranges cannot tell: foreign, so the frame goes to a fresh key, where
+// it may then be stored a second time.
+func (a *appender) landedBefore(data []byte) (verdict, error) {
+	w := a.w
+	rr, ok := w.client.(rangeReader)
+	if !ok {
+		return foreign, nil
+	}
+	res, err := rr.GetObject(w.ctx, &oss.GetObjectRequest{
+		Bucket: &w.bucket,
+		Key:    &a.key,
+		Range:  oss.Ptr(fmt.Sprintf("bytes=%d-%d", a.pos, a.pos+int64(len(data))-1)),
+	}, noSDKRetry)
+	if err != nil {
+		return foreign, err
+	}
+	defer res.Body.Close()
+	got, err := io.ReadAll(io.LimitReader(res.Body, int64(len(data))+1))
+	if err != nil {
+		return foreign, err
+	}
+	if bytes.Equal(got, data) {
+		return followed, nil
+	}
+	return foreign, nil
+}
+
+// combinedCRC is the object's CRC-64 after data, as OSS would report it,
+// if the writer knows the CRC before it.
+func (a *appender) combinedCRC(data []byte) *string {
+	if !a.crcKnown {
+		return nil
+	}
+	c := oss.CRC64Combine(a.crc, crc64Of(data), uint64(len(data)))
+	return oss.Ptr(strconv.FormatUint(c, 10))
 }
 
 // append sends one AppendObject request for data at a.pos.
@@ -245,6 +307,10 @@ func (a *appender) seal() error {
 		_, err := s.SealAppendObject(w.ctx, &oss.SealAppendObjectRequest{Bucket: &w.bucket, Key: &a.key, Position: &pos}, noSDKRetry)
 		if err == nil {
 			return nil
+		}
+		if se := serviceError(err); se != nil && se.StatusCode == http.StatusConflict {
+			// Another writer appended or sealed: retrying cannot help.
+			return fmt.Errorf("%w: seal %s/%s at %d: %w", ErrConflict, w.bucket, a.key, pos, err)
 		}
 		if err := r.failed(err, "seal", a.key, pos); err != nil {
 			return err

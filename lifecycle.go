@@ -141,6 +141,9 @@ func (w *Writer) Shutdown(ctx context.Context) error {
 			stop := context.AfterFunc(ctx, w.abort) // the seal is bounded by ctx too
 			err = w.app.seal()
 			stop()
+			if err != nil && ctx.Err() != nil {
+				err = fmt.Errorf("ossappend: shutdown: seal: %w", ctx.Err())
+			}
 		}
 	}
 	w.abort()

@@ -1,6 +1,7 @@
 package ossappend_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -181,6 +182,25 @@ func (c *memClient) SealAppendObject(ctx context.Context, req *oss.SealAppendObj
 	}
 	o.sealed = true
 	return &oss.SealAppendObjectResult{SealedTime: oss.Ptr("now")}, nil
+}
+
+// GetObject serves a whole object or a "bytes=a-b" range of one.
+func (c *memClient) GetObject(ctx context.Context, req *oss.GetObjectRequest, _ ...func(*oss.Options)) (*oss.GetObjectResult, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o, ok := c.objects[*req.Key]
+	if !ok {
+		return nil, svcErr(404, "NoSuchKey", nil)
+	}
+	data := o.data
+	if req.Range != nil {
+		var from, to int
+		if _, err := fmt.Sscanf(*req.Range, "bytes=%d-%d", &from, &to); err != nil || from > to || to >= len(data) {
+			return nil, svcErr(416, "InvalidRange", nil)
+		}
+		data = data[from : to+1]
+	}
+	return &oss.GetObjectResult{Body: io.NopCloser(bytes.NewReader(append([]byte(nil), data...)))}, nil
 }
 
 // object returns a copy of the object at key.

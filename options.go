@@ -138,7 +138,8 @@ func WithProgress(fn oss.ProgressFunc) Option { return func(c *config) { c.progr
 // away from, and dropped bytes in non-blocking mode (at most once a
 // second). fn runs on a goroutine of its own, one call at a time; it may
 // write to the writer itself (a logger's error line), but reports that
-// arrive while it is busy with many others are dropped.
+// arrive while it is busy with many others are dropped. fn must not call
+// Close or Shutdown, which wait for it to return.
 func WithErrorHandler(fn func(error)) Option { return func(c *config) { c.onError = fn } }
 
 // WithMaxObjectSize sets the size at which the writer moves to a new

@@ -1,6 +1,7 @@
 package ossappend
 
 import (
+	"context"
 	"errors"
 	"io"
 )
@@ -14,80 +15,54 @@ import (
 // frame due while a Read is under way is sealed with the bytes read so far,
 // and the Read's bytes move to the next frame when it returns. Bytes that
 // ReadFrom and a concurrent Write accept are not ordered with each other.
+// Each ReadFrom under way holds one frame (see WithMaxInflight).
 func (w *Writer) ReadFrom(r io.Reader) (total int64, err error) {
-	// Adopt the current frame, so that this goroutine's earlier writes
-	// stay ahead of what it reads.
+	// Seal the current frame first: whoever wrote its bytes, they stay
+	// ahead of what this call reads and of their writers' later bytes.
 	w.mu.Lock()
 	if err := w.usableLocked(); err != nil {
 		w.mu.Unlock()
 		return 0, err
 	}
-	f := w.cur
-	w.cur = nil
-	if f != nil {
-		w.reading = append(w.reading, f)
+	if w.cur != nil {
+		w.sealLocked(w.cur)
 	}
 	w.mu.Unlock()
 
+	// f is the frame being read into. Besides the filler's reference,
+	// which goes to the pipeline when f is sealed, ReadFrom holds one of
+	// its own on f for as long as it uses it.
+	var f *frame
 	for {
 		if f == nil {
-			if f, err = w.frames.get(w.closing); err != nil {
+			if f, err = w.readerFrame(); err != nil {
 				return total, err
 			}
-			w.mu.Lock()
-			if err := w.usableLocked(); err != nil {
-				w.mu.Unlock()
-				f.release()
-				return total, err
-			}
-			// Registered frames are ones the timer, Flush and Close seal.
-			w.reading = append(w.reading, f)
-			w.mu.Unlock()
 		}
-
-		// Read into the spare capacity without the lock, holding a second
-		// reference so that f outlives a seal that happens meanwhile.
 		w.mu.Lock()
-		if f.sealed { // by the timer, Flush or Close, since we got it
-			w.mu.Unlock()
+		sealed, off := f.sealed, len(f.buf)
+		w.mu.Unlock()
+		if sealed { // by the timer, Flush or Close since the last Read
+			f.release()
 			f = nil
 			continue
 		}
-		f.refs.Add(1)
-		off := len(f.buf)
-		w.mu.Unlock()
+
 		n, rerr := r.Read(f.buf[off:cap(f.buf)])
 
-		w.mu.Lock()
-		if f.sealed {
-			// Sealed while we read, with the bytes before off: carry the
-			// bytes just read over to a new frame.
-			w.mu.Unlock()
-			if f, err = w.carry(f, off, n); err != nil {
+		if n > 0 {
+			if f, err = w.commit(f, off, n); err != nil {
 				return total, err
 			}
 			total += int64(n)
-		} else {
-			f.refs.Add(-1) // the filler's reference remains
-			if err := w.usableLocked(); err != nil {
-				w.unregisterLocked(f)
+		}
+		if rerr != nil {
+			if f != nil {
+				w.mu.Lock()
+				w.parkLocked(f)
 				w.mu.Unlock()
 				f.release()
-				return total, err
 			}
-			w.acceptLocked(f, n)
-			total += int64(n)
-			if f.avail() == 0 {
-				w.sealLocked(f)
-				f = nil
-			}
-			w.mu.Unlock()
-		}
-
-		if rerr != nil {
-			w.mu.Lock()
-			w.parkLocked(f)
-			w.mu.Unlock()
 			if errors.Is(rerr, io.EOF) {
 				rerr = nil
 			}
@@ -96,55 +71,111 @@ func (w *Writer) ReadFrom(r io.Reader) (total int64, err error) {
 	}
 }
 
-// acceptLocked commits n bytes just placed after f's contents.
-func (w *Writer) acceptLocked(f *frame, n int) {
-	if n == 0 {
-		return
-	}
-	if len(f.buf) == 0 {
-		w.startedLocked(f)
-	}
-	f.buf = f.buf[:len(f.buf)+n]
-}
-
-// carry copies the n bytes read at old.buf[off:] into a fresh frame, which
-// it registers, and lets old go. It returns nil when n is 0.
-func (w *Writer) carry(old *frame, off, n int) (*frame, error) {
-	defer old.release()
-	if n == 0 {
-		return nil, nil
-	}
+// readerFrame takes a free frame for ReadFrom, waiting for one without
+// holding any lock or frame, and registers it so that the timer, Flush and
+// Close seal it. It returns it with ReadFrom's reference.
+func (w *Writer) readerFrame() (*frame, error) {
 	f, err := w.frames.get(w.closing)
 	if err != nil {
 		return nil, err
 	}
-	copy(f.buf[:n], old.buf[off:off+n])
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.usableLocked(); err != nil {
 		f.release()
 		return nil, err
 	}
-	w.acceptLocked(f, n)
+	f.refs.Add(1)
 	w.reading = append(w.reading, f)
 	return f, nil
 }
 
-// parkLocked leaves a partly filled frame where Write continues it: as the
-// current frame if there is none, otherwise sealed behind it. An empty
-// frame goes back to the pool.
+// commit accepts the n bytes a Read placed at f.buf[off:]. It returns the
+// frame to read into next, with ReadFrom's reference: f, or nil once f is
+// full, or another frame if f was sealed while the Read ran.
+func (w *Writer) commit(f *frame, off, n int) (*frame, error) {
+	w.mu.Lock()
+	if f.sealed {
+		w.mu.Unlock()
+		return w.carry(f, off, n)
+	}
+	defer w.mu.Unlock()
+	if err := w.usableLocked(); err != nil {
+		// Close seals every registered frame that holds bytes, so a closed
+		// writer's f is empty; a failed writer's f is sealed, to be counted
+		// as written and not stored.
+		w.parkLocked(f)
+		f.release()
+		return nil, err
+	}
+	w.acceptLocked(f, n)
+	if f.avail() == 0 {
+		w.sealLocked(f)
+		f.release()
+		return nil, nil
+	}
+	return f, nil
+}
+
+// carry moves the n bytes a Read placed at old.buf[off:], after old was
+// sealed, to the front of a frame of their own, registered, with ReadFrom's
+// reference. It never waits for a free frame while holding one: without a
+// frame at hand, it waits for old to be stored and fills it again.
+func (w *Writer) carry(old *frame, off, n int) (*frame, error) {
+	f := w.frames.tryGet()
+	if f != nil {
+		copy(f.buf[:n], old.buf[off:off+n])
+		f.refs.Add(1)
+		old.release()
+	} else {
+		if err := w.waitSettled(context.Background(), old.seq); err != nil {
+			old.release()
+			return nil, err
+		}
+		// Stored: the pipeline touches old no more but to drop its
+		// reference, which may still be on its way; take the filler's.
+		f = old
+		read := f.buf[off : off+n]
+		f.reset()
+		copy(f.buf[:n], read)
+		f.refs.Add(1)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.usableLocked(); err != nil {
+		f.release()
+		f.release()
+		return nil, err
+	}
+	w.reading = append(w.reading, f)
+	w.acceptLocked(f, n)
+	return f, nil
+}
+
+// acceptLocked commits n bytes just placed after f's contents.
+func (w *Writer) acceptLocked(f *frame, n int) {
+	if len(f.buf) == 0 {
+		w.startedLocked(f)
+	}
+	f.buf = f.buf[:len(f.buf)+n]
+}
+
+// parkLocked leaves a registered frame that ReadFrom is done with where
+// its bytes go on: as the current frame, which Write continues, if there is
+// none; otherwise sealed. An empty frame goes back to the pool. It takes
+// over the filler's reference; the caller still drops its own.
 func (w *Writer) parkLocked(f *frame) {
-	if f == nil || f.sealed { // a sealed frame is the pipeline's now
+	if f.sealed { // the pipeline's now
 		return
 	}
 	w.unregisterLocked(f)
 	switch {
-	case w.closed, len(f.buf) == 0:
-		// Close sealed every frame with bytes, so this one has none.
+	case len(f.buf) == 0:
 		f.release()
-	case w.cur == nil:
+	case w.cur == nil && !w.waiting && w.usableLocked() == nil:
 		w.cur = f
 	default:
+		// Not closed: Close seals every registered frame with bytes.
 		w.sealLocked(f)
 	}
 }

@@ -19,10 +19,14 @@ const (
 	// foreign: the object holds something else; another writer has been
 	// at it (ErrConflict).
 	foreign
+	// followed: the object is longer than the old one and the frame: the
+	// frame may have landed with another writer's bytes after it, or not
+	// at all. Only its bytes can tell (see appender.landedBefore).
+	followed
 )
 
 func (v verdict) String() string {
-	return [...]string{"absent", "landed", "foreign"}[v]
+	return [...]string{"absent", "landed", "foreign", "followed"}[v]
 }
 
 var crcTable = crc64.MakeTable(crc64.ECMA)
@@ -32,9 +36,10 @@ func crc64Of(b []byte) uint64 { return crc64.Checksum(b, crcTable) }
 
 // reconcile decides a frame's fate from HeadObject's answer. pos and crc
 // describe the object before the frame (crc only if crcKnown); frame is the
-// frame's bytes. Length alone never proves a frame landed when OSS reports
-// a CRC: the CRC of the object must equal the combination of the old CRC
-// and the frame's.
+// frame's bytes. When both the writer and OSS know the object's CRC-64,
+// length alone never proves a frame landed: the CRC of the object must
+// equal the combination of the old CRC and the frame's. (The writer knows
+// it unless its client reports none.)
 func reconcile(pos int64, crc uint64, crcKnown bool, frame []byte, st objectState) verdict {
 	n := int64(len(frame))
 	checkCRC := crcKnown && st.hasCRC
@@ -56,6 +61,8 @@ func reconcile(pos int64, crc uint64, crcKnown bool, frame []byte, st objectStat
 			return foreign
 		}
 		return landed
+	case st.length > pos+n:
+		return followed
 	}
 	return foreign
 }

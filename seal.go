@@ -19,22 +19,32 @@ func (w *Writer) usableLocked() error {
 	return nil
 }
 
-// newFrameLocked makes a fresh frame the current one. It waits for a free
-// frame, holding mu so that one Write's bytes stay together; other writers
-// would wait for the same frame anyway. In non-blocking mode it returns
-// ErrDropped instead of waiting.
+// newFrameLocked makes a fresh frame the current one. It is called with
+// both wmu and mu held; if no frame is free it waits for one with mu
+// released, so that the timer, Flush, Close and ReadFrom go on, while wmu
+// keeps other writes out and this write's frames together. In non-blocking
+// mode it returns ErrDropped instead of waiting.
 func (w *Writer) newFrameLocked() (*frame, error) {
 	f := w.frames.tryGet()
 	if f == nil {
 		if w.cfg.nonBlocking {
 			return nil, ErrDropped
 		}
+		w.waiting = true
+		w.mu.Unlock()
 		var err error
-		if f, err = w.frames.get(w.closing); err != nil {
+		f, err = w.frames.get(w.closing)
+		w.mu.Lock()
+		w.waiting = false
+		if err != nil {
+			return nil, err
+		}
+		if err := w.usableLocked(); err != nil {
+			f.release()
 			return nil, err
 		}
 	}
-	w.cur = f
+	w.cur = f // still nil: ReadFrom parks no frame while a Write waits
 	return f, nil
 }
 

@@ -40,10 +40,15 @@ type Writer struct {
 	cfg    config
 	frames *framePool
 
-	// The filling side: guarded by mu, never held across a network call.
+	// The filling side. wmu is the writers' turn: a Write that needs a new
+	// frame takes it before mu and keeps it while it waits for one, so that
+	// its frames stay together, while mu, which guards the fields below, is
+	// only ever held for moments.
+	wmu      sync.Mutex
 	mu       sync.Mutex
 	cur      *frame   // the frame Write fills; nil until the next Write
 	reading  []*frame // frames ReadFrom calls are reading into
+	waiting  bool     // a Write holding wmu waits for a free frame
 	closed   bool     // Close has sealed the last frame
 	sealed   uint64   // seq of the last sealed frame
 	lastDrop time.Time
@@ -153,8 +158,9 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 // A p of at most FlushSize bytes lands in one frame, so a log line is never
 // split between appends; a longer p is split into frames in order.
 //
-// Write blocks only when MaxInflight frames are already waiting for OSS
-// (see WithNonBlocking). After Close it returns ErrClosed, and once the
+// Write blocks only when every frame is in use: MaxInflight frames waiting
+// for OSS and one being filled, or held by ReadFrom calls (see
+// WithNonBlocking). After Close it returns ErrClosed, and once the
 // writer has failed for good, the error that stopped it.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
@@ -165,9 +171,8 @@ func (w *Writer) Write(p []byte) (int, error) {
 		w.mu.Unlock()
 		return len(p), nil
 	}
-	n, err := writeLocked(w, p)
 	w.mu.Unlock()
-	return n, err
+	return writeSlow(w, p)
 }
 
 // WriteString is Write for a string, without converting it to []byte.
@@ -178,13 +183,18 @@ func (w *Writer) WriteString(s string) (int, error) {
 		w.mu.Unlock()
 		return len(s), nil
 	}
-	n, err := writeLocked(w, s)
 	w.mu.Unlock()
-	return n, err
+	return writeSlow(w, s)
 }
 
-// writeLocked is Write and WriteString.
-func writeLocked[T []byte | string](w *Writer, p T) (n int, err error) {
+// writeSlow is Write and WriteString when p does not fit in the current
+// frame: it seals frames and starts new ones, waiting for a free frame if
+// it must, with the writers' turn held throughout.
+func writeSlow[T []byte | string](w *Writer, p T) (n int, err error) {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if err := w.usableLocked(); err != nil {
 		return 0, err
 	}

@@ -734,3 +734,63 @@ func (c *everyKeyExists) HeadObject(ctx context.Context, req *oss.HeadObjectRequ
 	}
 	return &oss.HeadObjectResult{ObjectType: oss.Ptr("Appendable"), NextAppendPosition: oss.Ptr("1")}, nil
 }
+
+// lostThenFollowed wraps memClient: append number at lands, another writer
+// appends after it, and the response is lost.
+type lostThenFollowed struct {
+	*memClient
+	n, at atomic.Int64
+}
+
+func (d *lostThenFollowed) AppendObject(ctx context.Context, req *oss.AppendObjectRequest, o ...func(*oss.Options)) (*oss.AppendObjectResult, error) {
+	res, err := d.memClient.AppendObject(ctx, req, o...)
+	if d.n.Add(1) == d.at.Load() && err == nil {
+		d.memClient.put(*req.Key, []byte("foreign\n"), true)
+		return nil, errLost
+	}
+	return res, err
+}
+
+// TestMemLostResponseThenForeignAppend: a frame that landed just before
+// another writer's bytes is not sent again.
+func TestMemLostResponseThenForeignAppend(t *testing.T) {
+	c := &lostThenFollowed{memClient: newMemClient(memBucket)}
+	c.at.Store(2)
+	w := newMemWriter(t, c, "a.log", ossappend.WithFlushInterval(0))
+	for _, l := range []string{"line 1\n", "line 2\n", "line 3\n"} {
+		w.WriteString(l)
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := c.object("a.log")
+	fresh, _ := c.object("a.1.log")
+	if string(old) != "line 1\nline 2\nforeign\n" || string(fresh) != "line 3\n" {
+		t.Fatalf("a.log = %q, a.1.log = %q", old, fresh)
+	}
+	if st := w.Stats(); st.Recovered != 1 || st.Conflicts != 1 {
+		t.Fatalf("stats %+v: want one recovered frame and one conflict", st)
+	}
+}
+
+// TestMemSealConflictIsFinal: a seal that meets another writer's append
+// fails at once with ErrConflict, not after the retry budget.
+func TestMemSealConflictIsFinal(t *testing.T) {
+	c := newMemClient(memBucket)
+	w := newMemWriter(t, c, "a.log", ossappend.WithSealOnClose(), ossappend.WithFlushInterval(0),
+		ossappend.WithRetry(ossappend.Retry{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxElapsed: time.Hour}))
+	w.WriteString("ours\n")
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	c.put("a.log", []byte("theirs\n"), true)
+	if err := w.Close(); !errors.Is(err, ossappend.ErrConflict) {
+		t.Fatalf("Close = %v, want ErrConflict", err)
+	}
+	if st := w.Stats(); st.Retries != 0 {
+		t.Fatalf("%d retries of a seal that cannot succeed", st.Retries)
+	}
+}
