@@ -14,7 +14,7 @@
 //  1. Write (writer.go) copies the bytes into the current frame, a pooled
 //     buffer of FlushSize bytes (buffer.go), and returns. A Write of at most
 //     FlushSize bytes always lands in one frame. ReadFrom (readfrom.go)
-//     reads straight into frames.
+//     reads straight into frames of its own.
 //  2. A frame is sealed (seal.go) when it is full, when its oldest byte is
 //     FlushInterval old (timer.go), or by Flush and Close (lifecycle.go).
 //     Sealing numbers the frame and queues it.
@@ -30,13 +30,16 @@
 //     lost response, a timeout, a 5xx, a 409 after a retry), the append
 //     loop asks HeadObject before sending anything again: length and
 //     CRC-64 equal to the old ones plus the frame's mean the frame landed;
-//     the old ones mean it did not; anything else means another writer has
-//     been at the object (ErrConflict) (reconcile.go).
+//     the old ones mean it did not; a longer object is read back at the
+//     frame's position; anything else means another writer has been at the
+//     object (ErrConflict) (reconcile.go).
 //  6. A settled frame goes back to the pool, Flush's waiters wake and
 //     Stats counts it (stats.go).
 //
 // At most MaxInflight+1 frames exist, so memory is bounded; when all are
-// in use, Write waits (or, with WithNonBlocking, drops and says so).
+// in use, Write waits (or, with WithNonBlocking, drops and says so). The
+// lock that Write, the timer and Flush share is never held while waiting,
+// for a frame or for the network.
 //
 // # Guarantees
 //
