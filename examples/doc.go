@@ -1,7 +1,7 @@
-// Package examples holds runnable examples of ossappend with the loggers
-// Go programs use: the standard library's log and log/slog, io.Copy, and
-// go.uber.org/zap. It is a module of its own so that the ossappend module
-// does not depend on zap.
+// Package examples holds runnable examples of ossappend with loggers from
+// outside the standard library: go.uber.org/zap. It is a module of its own
+// so that the ossappend module does not depend on zap. The examples with
+// log, log/slog and io.Copy are in the ossappend package itself.
 //
 // Each example runs against osstest, an OSS-protocol server on loopback,
 // so `go test ./examples/...` runs them with no cloud account. With real

@@ -3,8 +3,10 @@ package examples_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log"
 
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend"
 	"github.com/ossappend/ossappend/compress"
 	"github.com/ossappend/ossappend/osstest"
@@ -42,4 +44,20 @@ func Example_zap() {
 	// Output:
 	// {"level":"info","msg":"job done","job":"resize","images":12}
 	// {"level":"error","msg":"job failed","job":"upload","error":"quota exceeded"}
+}
+
+// readObject returns an object's contents, decoded.
+func readObject(client *oss.Client, bucket, key string) string {
+	res, err := client.GetObject(context.Background(), &oss.GetObjectRequest{Bucket: &bucket, Key: &key})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer res.Body.Close()
+	dec, _ := compress.NewReader(res.Body)
+	defer dec.Close()
+	text, err := io.ReadAll(dec)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return string(text)
 }
