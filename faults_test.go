@@ -81,7 +81,7 @@ func TestFaultMatrix(t *testing.T) {
 	}
 	seeds := faultSeeds(t)
 	var totals sync.Map // fault kind → count, for the long run's summary
-	for _, codec := range []compress.Codec{compress.None(), compress.Gzip(1), compress.Zstd(1)} {
+	for _, codec := range []compress.Codec{compress.None(), compress.Gzip(1), compress.Zstd(1), compress.S2()} {
 		for _, fc := range faultMatrix {
 			t.Run(codec.Name()+"/"+fc.name, func(t *testing.T) {
 				for _, seed := range seeds {
