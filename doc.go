@@ -29,11 +29,11 @@
 //  5. When a request fails in a way that leaves its outcome unknown (a
 //     lost response, a timeout, a 5xx, a 408 or 429, a 409
 //     PositionNotEqualToLength), the append loop asks HeadObject before
-//     sending anything again: length and
-//     CRC-64 equal to the old ones plus the frame's mean the frame landed;
-//     the old ones mean it did not; a longer object is read back at the
-//     frame's position; anything else means another writer has been at the
-//     object (ErrConflict) (reconcile.go).
+//     sending anything again: length and CRC-64 equal to the old ones plus
+//     the frame's mean the frame landed; the old ones mean it did not; a
+//     longer object is read back at the frame's position; anything else
+//     means another writer has been at the object (ErrConflict)
+//     (reconcile.go).
 //  6. A settled frame goes back to the pool, Flush's waiters wake and
 //     Stats counts it (stats.go).
 //
