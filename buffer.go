@@ -49,15 +49,14 @@ func (f *frame) release() {
 // The free list is a stack: the frame settled last, whose buffer is still
 // warm in the CPU's caches, is filled next.
 type framePool struct {
-	mu      sync.Mutex
-	free    []*frame
-	tokens  chan struct{} // one per frame in free, so that get can wait
-	size    int           // FlushSize
-	encoded bool          // frames need a separate buffer for compressed bytes
+	mu     sync.Mutex
+	free   []*frame
+	tokens chan struct{} // one per frame in free, so that get can wait
+	size   int           // FlushSize
 }
 
-func newFramePool(slots, size int, encoded bool) *framePool {
-	p := &framePool{tokens: make(chan struct{}, slots), size: size, encoded: encoded}
+func newFramePool(slots, size int) *framePool {
+	p := &framePool{tokens: make(chan struct{}, slots), size: size}
 	for range slots {
 		p.free = append(p.free, &frame{pool: p, ready: make(chan struct{}, 1)})
 		p.tokens <- struct{}{}
@@ -111,14 +110,11 @@ func (p *framePool) put(f *frame) {
 	p.tokens <- struct{}{} // never blocks: the channel holds every frame
 }
 
-// reset empties a frame for filling again, keeping its buffers.
+// reset empties a frame for filling again, keeping its buffers. f.enc is
+// left as it is: sealing points it at buf, or compressing overwrites it,
+// before anything reads it.
 func (f *frame) reset() {
 	f.buf = f.buf[:0]
-	if f.pool.encoded {
-		f.enc = f.enc[:0]
-	} else {
-		f.enc = nil
-	}
 	f.err, f.seq, f.born, f.sealed = nil, 0, time.Time{}, false
 }
 

@@ -97,10 +97,23 @@ func classify(err error) errClass {
 		return classUncertain
 	case se.StatusCode == http.StatusConflict:
 		return classConflict // ObjectNotAppendable, sealed, ...
-	case se.StatusCode >= 500, se.StatusCode == http.StatusRequestTimeout, se.StatusCode == http.StatusTooManyRequests:
+	case retryableStatus(se.StatusCode):
 		return classUncertain
 	}
 	return classPermanent
+}
+
+// retryableStatus reports whether an answer with this HTTP status may be
+// followed by a different one: a server error, a timeout, throttling.
+func retryableStatus(code int) bool {
+	return code >= 500 || code == http.StatusRequestTimeout || code == http.StatusTooManyRequests
+}
+
+// isNoSuchKey reports whether err says the object does not exist (in a
+// bucket that does).
+func isNoSuchKey(err error) bool {
+	se := serviceError(err)
+	return se != nil && se.StatusCode == http.StatusNotFound && se.Code != "NoSuchBucket"
 }
 
 // describe wraps a permanent service error with the sentinel that names

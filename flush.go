@@ -31,7 +31,6 @@ type appender struct {
 	pos      int64  // the object's length: where the next append goes
 	crc      uint64 // the object's CRC-64, if crcKnown
 	crcKnown bool
-	sent     int64 // bytes appended since NewWriter, for progress
 	done     chan struct{}
 }
 
@@ -96,11 +95,11 @@ func (a *appender) store(data []byte) error {
 			switch v {
 			case landed:
 				w.stats.recovered.Add(1)
-				a.advance(n, st.crcHeader())
+				a.advance(n, st.crc, st.hasCRC)
 				return nil
 			case followed: // landed, and another writer appended after it
 				w.stats.recovered.Add(1)
-				a.advance(n, a.combinedCRC(data))
+				a.advance(n, oss.CRC64Combine(a.crc, crc64Of(data), uint64(n)), a.crcKnown)
 				return nil // the next append meets the conflict
 			case foreign:
 				if err := a.conflict(fmt.Errorf("object is %d bytes, want %d or %d", st.length, a.pos, a.pos+n)); err != nil {
@@ -121,7 +120,8 @@ func (a *appender) store(data []byte) error {
 				uncertain = true
 				continue
 			}
-			a.advance(n, res.HashCRC64)
+			crc, err := strconv.ParseUint(oss.ToString(res.HashCRC64), 10, 64)
+			a.advance(n, crc, err == nil)
 			return nil
 		}
 		switch classify(err) {
@@ -175,16 +175,6 @@ func (a *appender) landedBefore(data []byte) (verdict, error) {
 	return foreign, nil
 }
 
-// combinedCRC is the object's CRC-64 after data, as OSS would report it,
-// if the writer knows the CRC before it.
-func (a *appender) combinedCRC(data []byte) *string {
-	if !a.crcKnown {
-		return nil
-	}
-	c := oss.CRC64Combine(a.crc, crc64Of(data), uint64(len(data)))
-	return oss.Ptr(strconv.FormatUint(c, 10))
-}
-
 // append sends one AppendObject request for data at a.pos.
 func (a *appender) append(data []byte) (*oss.AppendObjectResult, error) {
 	w := a.w
@@ -207,7 +197,7 @@ func (a *appender) append(data []byte) (*oss.AppendObjectResult, error) {
 		w.createParams(req)
 	}
 	if fn := w.cfg.progress; fn != nil {
-		base := a.sent
+		base := w.stats.appended.Load() // bytes appended before this request
 		req.ProgressFn = func(increment, transferred, total int64) {
 			fn(increment, base+transferred, base+total)
 		}
@@ -217,17 +207,16 @@ func (a *appender) append(data []byte) (*oss.AppendObjectResult, error) {
 }
 
 // advance moves past a stored frame. crc is the object's new CRC-64 as
-// OSS reported it (the SDK has checked it against the bytes sent); without
-// one, the writer stops tracking the CRC rather than spend a pass over
-// every frame on a checksum nobody will compare: OSS always reports it.
-func (a *appender) advance(n int64, crc *string) {
-	if c, err := strconv.ParseUint(oss.ToString(crc), 10, 64); crc != nil && err == nil {
-		a.crc, a.crcKnown = c, true
-	} else {
-		a.crc, a.crcKnown = 0, false
+// OSS reported it (the SDK has checked it against the bytes sent), if
+// known; without one, the writer stops tracking the CRC rather than spend
+// a pass over every frame on a checksum nobody will compare: OSS always
+// reports it.
+func (a *appender) advance(n int64, crc uint64, known bool) {
+	if !known {
+		crc = 0
 	}
+	a.crc, a.crcKnown = crc, known
 	a.pos += n
-	a.sent += n
 	a.w.stats.appended.Add(n)
 }
 

@@ -7,7 +7,6 @@ import (
 	"hash/crc64"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -195,16 +194,13 @@ func (c *followConfig) validate() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrInvalidArgument, fmt.Sprintf(format, args...))
 	}
-	r := c.retry
 	switch {
 	case c.poll <= 0:
 		return bad("poll interval %v: want a positive duration", c.poll)
 	case c.start < 0:
 		return bad("start offset %d: want at least 0", c.start)
-	case r.MaxAttempts < 0, r.MinBackoff <= 0, r.MaxBackoff < r.MinBackoff, r.MaxElapsed < 0:
-		return bad("retry policy %+v: want MaxAttempts ≥ 0, 0 < MinBackoff ≤ MaxBackoff, MaxElapsed ≥ 0", r)
 	}
-	return nil
+	return c.retry.validate()
 }
 
 // Offset returns the offset in the object of the next byte Read will
@@ -318,8 +314,7 @@ func (f *Follower) failure(op string, err error) error {
 		return f.ctx.Err()
 	}
 	wrapped := fmt.Errorf("ossappend: follow %s/%s: %s: %w", f.bucket, f.key, op, describe(err))
-	se := serviceError(err)
-	if se == nil || se.StatusCode >= 500 || se.StatusCode == http.StatusTooManyRequests || se.StatusCode == http.StatusRequestTimeout {
+	if se := serviceError(err); se == nil || retryableStatus(se.StatusCode) {
 		return transient{wrapped}
 	}
 	return wrapped
@@ -333,7 +328,7 @@ func (f *Follower) replaced(format string, args ...any) error {
 func (f *Follower) poll() error {
 	res, err := f.c.HeadObject(f.ctx, &oss.HeadObjectRequest{Bucket: &f.bucket, Key: &f.key})
 	if err != nil {
-		if se := serviceError(err); se != nil && se.StatusCode == http.StatusNotFound && se.Code != "NoSuchBucket" {
+		if isNoSuchKey(err) {
 			switch {
 			case f.seen:
 				return f.replaced("was deleted")
@@ -355,19 +350,11 @@ func (f *Follower) poll() error {
 		}
 		return fmt.Errorf("%w: %s/%s is a %s object, which cannot grow", ErrNotAppendable, f.bucket, f.key, kind)
 	}
-	length := res.ContentLength
-	if p := oss.ToString(res.NextAppendPosition); p != "" {
-		if length, err = strconv.ParseInt(p, 10, 64); err != nil {
-			return fmt.Errorf("ossappend: follow %s/%s: bad x-oss-next-append-position %q", f.bucket, f.key, p)
-		}
+	st, err := objectStateOf(res)
+	if err != nil {
+		return fmt.Errorf("ossappend: follow %s/%s: %w", f.bucket, f.key, err)
 	}
-	crc, crcSet := uint64(0), false
-	if h := oss.ToString(res.HashCRC64); h != "" {
-		if crc, err = strconv.ParseUint(h, 10, 64); err != nil {
-			return fmt.Errorf("ossappend: follow %s/%s: bad x-oss-hash-crc64ecma %q", f.bucket, f.key, h)
-		}
-		crcSet = true
-	}
+	length, crc, crcSet := st.length, st.crc, st.hasCRC
 	if !f.seen {
 		if err := f.begin(length, crc, crcSet); err != nil {
 			return err
@@ -420,13 +407,11 @@ func (f *Follower) open() error {
 		Bucket: &f.bucket, Key: &f.key, Range: &rng, RangeBehavior: oss.Ptr("standard"),
 	})
 	if err != nil {
-		if se := serviceError(err); se != nil {
-			switch {
-			case se.StatusCode == http.StatusNotFound && se.Code != "NoSuchBucket":
-				return f.replaced("was deleted")
-			case se.StatusCode == http.StatusRequestedRangeNotSatisfiable:
-				return f.replaced("shrank below %d bytes", f.end)
-			}
+		if isNoSuchKey(err) {
+			return f.replaced("was deleted")
+		}
+		if se := serviceError(err); se != nil && se.StatusCode == http.StatusRequestedRangeNotSatisfiable {
+			return f.replaced("shrank below %d bytes", f.end)
 		}
 		return f.failure("get "+rng, err)
 	}
@@ -442,9 +427,6 @@ func (f *Follower) open() error {
 	return nil
 }
 
-// followCRCTable is the table of OSS's CRC-64 (ECMA-182).
-var followCRCTable = crc64.MakeTable(crc64.ECMA)
-
 // readBody reads from the GetObject under way, never past end.
 func (f *Follower) readBody(p []byte) (int, error) {
 	if rest := f.end - f.off; int64(len(p)) > rest {
@@ -452,7 +434,7 @@ func (f *Follower) readBody(p []byte) (int, error) {
 	}
 	n, err := f.body.Read(p)
 	if f.crcKnown {
-		f.crc = crc64.Update(f.crc, followCRCTable, p[:n])
+		f.crc = crc64.Update(f.crc, crcTable, p[:n])
 	}
 	f.off += int64(n)
 	f.pos.Store(f.off)

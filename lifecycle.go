@@ -15,8 +15,7 @@ func (w *Writer) settle(f *frame, stored bool) {
 	}
 	w.pmu.Lock()
 	w.stored = f.seq
-	close(w.progress)
-	w.progress = make(chan struct{})
+	w.wakeLocked()
 	w.pmu.Unlock()
 	f.release()
 }
@@ -31,9 +30,15 @@ func (w *Writer) fail(err error) {
 		w.report(err) // not for the abort Shutdown asked for
 	}
 	w.pmu.Lock()
+	w.wakeLocked()
+	w.pmu.Unlock()
+}
+
+// wakeLocked wakes every waiter of Flush, to look at the progress again.
+// The caller holds w.pmu.
+func (w *Writer) wakeLocked() {
 	close(w.progress)
 	w.progress = make(chan struct{})
-	w.pmu.Unlock()
 }
 
 // waitSettled waits until the frame numbered seq and all before it are

@@ -3,7 +3,6 @@ package ossappend
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strconv"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
@@ -25,11 +24,21 @@ type objectState struct {
 func headObject(ctx context.Context, c Client, bucket, key string, optFns ...func(*oss.Options)) (objectState, error) {
 	res, err := c.HeadObject(ctx, &oss.HeadObjectRequest{Bucket: &bucket, Key: &key}, optFns...)
 	if err != nil {
-		if se := serviceError(err); se != nil && se.StatusCode == http.StatusNotFound && se.Code != "NoSuchBucket" {
+		if isNoSuchKey(err) {
 			return objectState{}, nil
 		}
 		return objectState{}, fmt.Errorf("ossappend: head %s/%s: %w", bucket, key, describe(err))
 	}
+	st, err := objectStateOf(res)
+	if err != nil {
+		return objectState{}, fmt.Errorf("ossappend: head %s/%s: %w", bucket, key, err)
+	}
+	return st, nil
+}
+
+// objectStateOf reads a HeadObject answer: the object's type, its length
+// (the next append position, for an appendable object) and its CRC-64.
+func objectStateOf(res *oss.HeadObjectResult) (objectState, error) {
 	st := objectState{exists: true, kind: oss.ToString(res.ObjectType), length: res.ContentLength}
 	if st.kind == "" {
 		st.kind = "Normal"
@@ -38,24 +47,17 @@ func headObject(ctx context.Context, c Client, bucket, key string, optFns ...fun
 	if st.appendable && res.Headers.Get("x-oss-sealed-time") != "" {
 		st.appendable, st.kind = false, "sealed Appendable"
 	}
+	var err error
 	if p := oss.ToString(res.NextAppendPosition); p != "" {
 		if st.length, err = strconv.ParseInt(p, 10, 64); err != nil {
-			return objectState{}, fmt.Errorf("ossappend: head %s/%s: bad x-oss-next-append-position %q", bucket, key, p)
+			return objectState{}, fmt.Errorf("bad x-oss-next-append-position %q", p)
 		}
 	}
 	if h := oss.ToString(res.HashCRC64); h != "" {
 		if st.crc, err = strconv.ParseUint(h, 10, 64); err != nil {
-			return objectState{}, fmt.Errorf("ossappend: head %s/%s: bad x-oss-hash-crc64ecma %q", bucket, key, h)
+			return objectState{}, fmt.Errorf("bad x-oss-hash-crc64ecma %q", h)
 		}
 		st.hasCRC = true
 	}
 	return st, nil
-}
-
-// crcHeader returns the CRC-64 as OSS writes it, or nil if it gave none.
-func (st objectState) crcHeader() *string {
-	if !st.hasCRC {
-		return nil
-	}
-	return oss.Ptr(strconv.FormatUint(st.crc, 10))
 }

@@ -51,6 +51,14 @@ type Retry struct {
 	MaxElapsed time.Duration
 }
 
+// validate reports a policy that cannot work as ErrInvalidArgument.
+func (r Retry) validate() error {
+	if r.MaxAttempts < 0 || r.MinBackoff <= 0 || r.MaxBackoff < r.MinBackoff || r.MaxElapsed < 0 {
+		return fmt.Errorf("%w: retry policy %+v: want MaxAttempts ≥ 0, 0 < MinBackoff ≤ MaxBackoff, MaxElapsed ≥ 0", ErrInvalidArgument, r)
+	}
+	return nil
+}
+
 // An Option configures a Writer. NewWriter checks every option together
 // and reports a bad one as ErrInvalidArgument before it talks to OSS.
 type Option func(*config)
@@ -194,8 +202,9 @@ func (c *config) validate() error {
 		return bad("concurrency %d: want at least 1", c.concurrency)
 	case c.rotateKey == nil:
 		return bad("rotate key function is nil")
-	case c.retry.MaxAttempts < 0, c.retry.MinBackoff <= 0, c.retry.MaxBackoff < c.retry.MinBackoff, c.retry.MaxElapsed < 0:
-		return bad("retry policy %+v: want MaxAttempts ≥ 0, 0 < MinBackoff ≤ MaxBackoff, MaxElapsed ≥ 0", c.retry)
+	}
+	if err := c.retry.validate(); err != nil {
+		return err
 	}
 	if err := compress.Validate(c.codec); err != nil {
 		return bad("codec: %v", err)

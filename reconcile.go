@@ -25,10 +25,6 @@ const (
 	followed
 )
 
-func (v verdict) String() string {
-	return [...]string{"absent", "landed", "foreign", "followed"}[v]
-}
-
 var crcTable = crc64.MakeTable(crc64.ECMA)
 
 // crc64Of is the CRC-64/ECMA-182 OSS keeps of objects (x-oss-hash-crc64ecma).

@@ -127,7 +127,7 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 		bucket:    bucket,
 		base:      key,
 		cfg:       cfg,
-		frames:    newFramePool(slots, cfg.flushSize, compressing),
+		frames:    newFramePool(slots, cfg.flushSize),
 		queue:     make(chan *frame, slots),
 		kick:      make(chan struct{}, 1),
 		closing:   make(chan struct{}),
