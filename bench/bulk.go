@@ -184,7 +184,7 @@ func CodecFrames(codec compress.Codec, frameSize int) BulkPeer {
 // CopyToOSS is io.Copy into an ossappend.Writer (default options) over the
 // SDK and loopback to srv; the object is read back and compared.
 func CopyToOSS(srv *osstest.Server, key string) BulkPeer {
-	name := "ossappend → osstest"
+	name := bulkOursOSS
 	return BulkPeer{name, func(src []byte) (BulkResult, error) {
 		c := srv.Client()
 		srv.ResetCounts()
@@ -207,7 +207,7 @@ func CopyToOSS(srv *osstest.Server, key string) BulkPeer {
 // WriteFromToOSS is the SDK's own bulk path: AppendOnlyFile.WriteFrom,
 // one AppendObject streaming the whole reader.
 func WriteFromToOSS(srv *osstest.Server, key string) BulkPeer {
-	name := "AppendOnlyFile.WriteFrom → osstest"
+	name := bulkWriteFrom
 	return BulkPeer{name, func(src []byte) (BulkResult, error) {
 		c := srv.Client()
 		srv.ResetCounts()

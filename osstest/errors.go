@@ -79,7 +79,6 @@ var (
 	errInvalidRange          = newError(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "The requested range cannot be satisfied", "")
 	errMalformedXML          = newError(http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.", "")
 	errMethodNotAllowed      = newError(http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.", "")
-	errMissingArgument       = newError(http.StatusBadRequest, "MissingArgument", "Missing Some Required Arguments.", "")
 	errNoSuchBucket          = newError(http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist.", "0015-00000101")
 	errNoSuchKey             = newError(http.StatusNotFound, "NoSuchKey", "The specified key does not exist.", "0026-00000001")
 	errNoSuchUpload          = newError(http.StatusNotFound, "NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", "0042-00000002")

@@ -135,6 +135,15 @@ func (st *store) uploadSnapshot(bucketName, key, id string) (upload, []part, err
 	return *u, parts, nil
 }
 
+// hasUpload returns the error that says why an upload does not exist, or
+// nil if it does.
+func (st *store) hasUpload(bucketName, key, id string) error {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	_, _, err := st.findUpload(bucketName, key, id)
+	return err
+}
+
 func (st *store) listUploads(bucketName string) ([]upload, error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
@@ -210,7 +219,7 @@ func (s *Server) partNumber(c *call) (int, string, error) {
 		return 0, "", errInvalidArgument.withMessage("Part number must be an integer between 1 and 10000, inclusive.")
 	}
 	id := c.query.Get("uploadId")
-	if _, _, err := s.store.uploadSnapshot(c.rt.bucket, c.rt.key, id); err != nil {
+	if err := s.store.hasUpload(c.rt.bucket, c.rt.key, id); err != nil {
 		return 0, "", err
 	}
 	return n, id, nil

@@ -25,7 +25,6 @@ type recorder struct {
 	w     io.Writer
 	sum   hash.Hash
 	lines atomic.Int64
-	bytes int64
 }
 
 func newRecorder(w io.Writer) *recorder { return &recorder{w: w, sum: sha256.New()} }
@@ -35,7 +34,6 @@ func (r *recorder) Write(p []byte) (int, error) {
 	defer r.mu.Unlock()
 	n, err := r.w.Write(p)
 	r.sum.Write(p[:n])
-	r.bytes += int64(n)
 	r.lines.Add(int64(bytes.Count(p[:n], []byte{'\n'})))
 	return n, err
 }
