@@ -90,6 +90,7 @@ func TestNonBlockingDuringOutage(t *testing.T) {
 	line := bytes.Repeat([]byte("n"), 99)
 	line = append(line, '\n')
 	var accepted bytes.Buffer
+	start := time.Now()
 	for range 100 { // 10 000 bytes into 2 frames of 1000
 		n, err := w.Write(line)
 		switch {
@@ -110,7 +111,8 @@ func TestNonBlockingDuringOutage(t *testing.T) {
 	if got := getObject(t, srv.Client(), "nb.log"); !bytes.Equal(got, accepted.Bytes()) {
 		t.Fatalf("object has %d bytes, want the %d accepted", len(got), accepted.Len())
 	}
-	if n := drops.Load(); n != 1 {
-		t.Fatalf("the error handler heard of drops %d times in well under a second, want 1", n)
+	// At most one report a second: one, unless this machine is slow.
+	if n, most := drops.Load(), 1+int64(time.Since(start)/time.Second); n < 1 || n > most {
+		t.Fatalf("the error handler heard of drops %d times in %v, want 1 to %d", n, time.Since(start), most)
 	}
 }

@@ -456,6 +456,7 @@ func TestMemNonBlockingDrops(t *testing.T) {
 			}
 		}))
 	accepted, dropped := 0, 0
+	start := time.Now()
 	for range 50 {
 		n, err := w.Write(bytes.Repeat([]byte("z"), 60))
 		accepted += n
@@ -477,8 +478,9 @@ func TestMemNonBlockingDrops(t *testing.T) {
 	if got, _ := c.object("a.log"); len(got) != accepted {
 		t.Fatalf("object has %d bytes, want the %d accepted", len(got), accepted)
 	}
-	if n := reports.Load(); n != 1 {
-		t.Fatalf("%d drop reports in well under a second, want 1", n)
+	// At most one report a second: one, unless this machine is slow.
+	if n, most := reports.Load(), 1+int64(time.Since(start)/time.Second); n < 1 || n > most {
+		t.Fatalf("%d drop reports in %v, want 1 to %d", n, time.Since(start), most)
 	}
 }
 

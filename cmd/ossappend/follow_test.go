@@ -92,7 +92,11 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // TestCatFollowWait follows an object that pipe creates later.
 func TestCatFollowWait(t *testing.T) {
 	srv := newTestServer(t)
+	srv.ResetCounts()
 	p := start(t, srv.env(), srv.args("cat", "-f", "--wait", "--poll", "20ms", url("later.log.gz"))...)
+	// Create the object only once cat has found it missing, so that --wait
+	// is what keeps cat going.
+	waitFor(t, "cat to find the object missing", func() bool { return srv.Counts().Requests["HeadObject"] >= 1 })
 	mustRunBin(t, srv.env(), "created\n", srv.args("pipe", url("later.log.gz"))...)
 	p.stdout.expect(t, "created")
 	p.signal(t, syscall.SIGINT)
