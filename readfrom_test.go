@@ -210,7 +210,10 @@ func TestReadFromAndWriteShareFewFrames(t *testing.T) {
 	r.feed <- []byte("r1\n") // into frame A
 	<-r.called               // the next Read blocks; A is sealed by the timer
 	c.gate <- struct{}{}     // A is stored
-	waitFor(t, "A to be stored", func() bool { got, _ := c.object("a.log"); return string(got) == "r1\n" })
+	waitFor(t, "A to be stored", func() bool {
+		got, _ := c.object("a.log")
+		return string(got) == "r1\n" && w.Stats().FramesStored == 1
+	})
 	w.WriteString("w1\n") // frame B, sealed by the timer; its append waits at the gate
 	waitFor(t, "B to be sealed", func() bool { return w.Stats().Frames == 2 })
 	wdone := make(chan struct{})

@@ -140,9 +140,10 @@ func TestMemTimeFlush(t *testing.T) {
 		return string(got) == "first line\n"
 	})
 	w.WriteString("second line\n")
+	// The object holds the line a moment before the writer counts it.
 	waitFor(t, "the timer to append the second line", func() bool {
 		got, _ := c.object("a.log")
-		return string(got) == "first line\nsecond line\n"
+		return string(got) == "first line\nsecond line\n" && w.Stats().FramesStored == 2
 	})
 	if st := w.Stats(); st.Frames != 2 || st.Pending != 0 {
 		t.Fatalf("stats %+v, want 2 frames and nothing pending", st)
