@@ -218,6 +218,7 @@ func (a *appender) advance(n int64, crc uint64, known bool) {
 	a.crc, a.crcKnown = crc, known
 	a.pos += n
 	a.w.stats.appended.Add(n)
+	a.w.stats.succeeded()
 }
 
 // conflict handles an object that is no longer ours: it reports the
@@ -334,6 +335,7 @@ func (r *retrier) failed(err error, op, key string, pos int64) error {
 	case classCanceled:
 		return wrap(err)
 	}
+	r.stats.failed(err)
 	r.failures++
 	p := r.policy
 	if p.MaxAttempts > 0 && r.failures >= p.MaxAttempts {

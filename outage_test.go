@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend"
 	"github.com/ossappend/ossappend/osstest"
 )
@@ -40,8 +41,13 @@ func TestOutageBlocksWritesAndRecovers(t *testing.T) {
 		t.Fatalf("Write returned (%v) while OSS was down and its buffers full", err)
 	case <-time.After(50 * time.Millisecond):
 	}
-	if st := w.Stats(); st.BytesWritten > bound || st.BytesStored != 0 {
+	st := w.Stats()
+	if st.BytesWritten > bound || st.BytesStored != 0 {
 		t.Fatalf("stats %+v: memory bound %d exceeded or bytes stored during the outage", st, bound)
+	}
+	var se *oss.ServiceError
+	if st.FailingSince.IsZero() || !errors.As(st.LastFailure, &se) || se.StatusCode != 503 {
+		t.Fatalf("during the outage FailingSince = %v, LastFailure = %v; want a time and the 503", st.FailingSince, st.LastFailure)
 	}
 
 	srv.SetFaults(1) // OSS is back
@@ -53,6 +59,9 @@ func TestOutageBlocksWritesAndRecovers(t *testing.T) {
 	}
 	if got := getObject(t, srv.Client(), "outage.log"); !bytes.Equal(got, want.Bytes()) {
 		t.Fatalf("object has %d bytes, want %d equal to the input", len(got), want.Len())
+	}
+	if st := w.Stats(); !st.FailingSince.IsZero() || st.LastFailure != nil {
+		t.Fatalf("after the outage FailingSince = %v, LastFailure = %v; want neither", st.FailingSince, st.LastFailure)
 	}
 }
 

@@ -1,6 +1,9 @@
 package ossappend
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Stats is a snapshot of a writer's counters, all since NewWriter.
 type Stats struct {
@@ -35,12 +38,42 @@ type Stats struct {
 	Rotations int64
 	// DroppedBytes counts bytes a non-blocking writer refused.
 	DroppedBytes int64
+	// FailingSince is when the requests of the append loop began to fail,
+	// while they keep failing (OSS unreachable, refusing, answering 5xx):
+	// it goes back to the zero time at the next request that succeeds.
+	FailingSince time.Time
+	// LastFailure is the error of the latest failed request while
+	// FailingSince is set, and nil otherwise.
+	LastFailure error
+}
+
+// failing is a run of failed requests: when it began and the latest error.
+type failing struct {
+	since time.Time
+	err   error
 }
 
 type counters struct {
 	written, stored, appended, frames, framesStored atomic.Int64
 	appends, retries, reconciled, recovered         atomic.Int64
 	conflicts, rotations, dropped                   atomic.Int64
+	failing                                         atomic.Pointer[failing]
+}
+
+// failed notes a failed request.
+func (c *counters) failed(err error) {
+	f := &failing{since: time.Now(), err: err}
+	if old := c.failing.Load(); old != nil {
+		f.since = old.since
+	}
+	c.failing.Store(f)
+}
+
+// succeeded notes a request that succeeded, ending a run of failures.
+func (c *counters) succeeded() {
+	if c.failing.Load() != nil {
+		c.failing.Store(nil)
+	}
 }
 
 // Stats returns the writer's counters. It never blocks.
@@ -73,6 +106,9 @@ func (w *Writer) Stats() Stats {
 		w.mu.Unlock()
 	}
 	s.Pending = s.BytesWritten - s.BytesStored
+	if f := c.failing.Load(); f != nil {
+		s.FailingSince, s.LastFailure = f.since, f.err
+	}
 	return s
 }
 
