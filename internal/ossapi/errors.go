@@ -1,0 +1,173 @@
+package ossapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+)
+
+// The sentinel errors both sides report. Package ossappend exports them;
+// package ossread reports the same values. Their texts carry no package
+// name: an error that leaves a package says its name once, at the outermost
+// wrap.
+var (
+	ErrInvalidArgument  = errors.New("invalid argument")
+	ErrNotAppendable    = errors.New("object is not appendable")
+	ErrNoSuchBucket     = errors.New("bucket does not exist")
+	ErrNoSuchKey        = errors.New("object does not exist")
+	ErrAccessDenied     = errors.New("access denied")
+	ErrRetriesExhausted = errors.New("retries exhausted")
+)
+
+// Class says what to do after a request failed.
+type Class int
+
+const (
+	// Uncertain: the request may or may not have taken effect (a network
+	// error, a lost response, a timeout, a 5xx, 408 or 429 answer, a 409
+	// PositionNotEqualToLength). A read is simply repeated; an append is
+	// repeated only after HeadObject tells whether it landed.
+	Uncertain Class = iota
+	// Conflict: the object is not the one the appender knows (a 409 other
+	// than PositionNotEqualToLength, or a CRC-64 that disagrees with the
+	// bytes stored).
+	Conflict
+	// Permanent: repeating cannot help (credentials, a missing bucket or
+	// object, a bad request).
+	Permanent
+	// Canceled: the caller's context was canceled.
+	Canceled
+)
+
+func (c Class) String() string {
+	switch c {
+	case Uncertain:
+		return "uncertain"
+	case Conflict:
+		return "conflict"
+	case Permanent:
+		return "permanent"
+	case Canceled:
+		return "canceled"
+	}
+	return fmt.Sprintf("Class(%d)", int(c))
+}
+
+// Classify sorts the error of an OSS request.
+func Classify(err error) Class {
+	if errors.Is(err, context.Canceled) {
+		return Canceled
+	}
+	se := ServiceError(err)
+	if se == nil {
+		if strings.Contains(err.Error(), "crc is inconsistent") {
+			// The SDK compared the CRC-64 OSS computed after the append
+			// with the one of the bytes the appender believes stored, and
+			// they differ: the object held other bytes, or the body was
+			// damaged on its way.
+			return Conflict
+		}
+		return Uncertain // network errors, timeouts, lost responses
+	}
+	switch {
+	case se.StatusCode == http.StatusConflict && se.Code == "PositionNotEqualToLength":
+		// Our position is right unless another writer appended, or our
+		// own earlier append landed without its answer: look and see.
+		return Uncertain
+	case se.StatusCode == http.StatusConflict:
+		return Conflict // ObjectNotAppendable, sealed, ...
+	case RetryableStatus(se.StatusCode):
+		return Uncertain
+	}
+	return Permanent
+}
+
+// RetryableStatus reports whether an answer with this HTTP status may be
+// followed by a different one: a server error, a timeout, throttling.
+func RetryableStatus(code int) bool {
+	return code >= 500 || code == http.StatusRequestTimeout || code == http.StatusTooManyRequests
+}
+
+// ServiceError returns the OSS error answer err holds, or nil.
+func ServiceError(err error) *oss.ServiceError {
+	var se *oss.ServiceError
+	if errors.As(err, &se) {
+		return se
+	}
+	return nil
+}
+
+// IsNoSuchKey reports whether err says the object does not exist (in a
+// bucket that does).
+func IsNoSuchKey(err error) bool {
+	se := ServiceError(err)
+	return se != nil && se.StatusCode == http.StatusNotFound && se.Code != "NoSuchBucket"
+}
+
+// Describe returns err as one line, wrapping both err and, where there is
+// one, the sentinel that names its cause: ErrNoSuchBucket, ErrNoSuchKey,
+// ErrAccessDenied, ErrNotAppendable. An OSS error answer reads
+// "<what>: <message> (<code>, HTTP <status>, request <id>)" instead of the
+// SDK's eight lines.
+func Describe(err error) error {
+	if err == nil {
+		return nil
+	}
+	d := &described{err: err}
+	se := ServiceError(err)
+	if se == nil {
+		d.text = err.Error()
+		var op *oss.OperationError
+		if errors.As(err, &op) && op.Unwrap() != nil {
+			d.text = op.Unwrap().Error() // the caller names the operation
+		}
+		return d
+	}
+	switch {
+	case se.Code == "NoSuchBucket":
+		d.sentinel = ErrNoSuchBucket
+	case se.StatusCode == http.StatusNotFound:
+		d.sentinel = ErrNoSuchKey
+	case se.StatusCode == http.StatusForbidden,
+		se.Code == "InvalidAccessKeyId", se.Code == "SignatureDoesNotMatch", se.Code == "AccessDenied":
+		d.sentinel = ErrAccessDenied
+	case se.Code == "ObjectNotAppendable":
+		d.sentinel = ErrNotAppendable
+	}
+	var b strings.Builder
+	if d.sentinel != nil {
+		b.WriteString(d.sentinel.Error())
+		b.WriteString(": ")
+	}
+	msg := strings.TrimSuffix(strings.TrimSpace(se.Message), ".")
+	if msg == "" {
+		msg = http.StatusText(se.StatusCode)
+	}
+	fmt.Fprintf(&b, "%s (%s, HTTP %d", msg, se.Code, se.StatusCode)
+	if se.RequestID != "" {
+		fmt.Fprintf(&b, ", request %s", se.RequestID)
+	}
+	b.WriteString(")")
+	d.text = strings.Join(strings.Fields(b.String()), " ")
+	return d
+}
+
+// described is an error of Describe.
+type described struct {
+	text     string
+	sentinel error // nil if none names the cause
+	err      error
+}
+
+func (d *described) Error() string { return d.text }
+
+func (d *described) Unwrap() []error {
+	if d.sentinel == nil {
+		return []error{d.err}
+	}
+	return []error{d.sentinel, d.err}
+}

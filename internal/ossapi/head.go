@@ -1,0 +1,71 @@
+package ossapi
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+)
+
+// Object is what HeadObject tells about a key.
+type Object struct {
+	Exists bool
+	// Type is OSS's object type: "Appendable", "Normal", "Multipart",
+	// "Symlink"; "Normal" when OSS names none.
+	Type   string
+	Sealed bool // an appendable object sealed by SealAppendObject
+	// Length is the object's size, which for an appendable object is the
+	// position of the next append.
+	Length int64
+	CRC    uint64 // the object's CRC-64/ECMA-182, if HasCRC
+	HasCRC bool
+}
+
+// Appendable reports whether the object takes appends: an Appendable
+// object that is not sealed.
+func (o Object) Appendable() bool { return o.Exists && o.Type == "Appendable" && !o.Sealed }
+
+// Kind names the object for messages: "Appendable", "sealed Appendable",
+// "Normal", ...
+func (o Object) Kind() string {
+	if o.Sealed {
+		return "sealed " + o.Type
+	}
+	return o.Type
+}
+
+// Head asks OSS about bucket/key. A missing object is not an error: it
+// returns the zero Object. Other failures come back as from Describe.
+func Head(ctx context.Context, c HeadClient, bucket, key string, optFns ...func(*oss.Options)) (Object, error) {
+	res, err := c.HeadObject(ctx, &oss.HeadObjectRequest{Bucket: &bucket, Key: &key}, optFns...)
+	if err != nil {
+		if IsNoSuchKey(err) {
+			return Object{}, nil
+		}
+		return Object{}, Describe(err)
+	}
+	return ObjectOf(res)
+}
+
+// ObjectOf reads a HeadObject answer.
+func ObjectOf(res *oss.HeadObjectResult) (Object, error) {
+	o := Object{Exists: true, Type: oss.ToString(res.ObjectType), Length: res.ContentLength}
+	if o.Type == "" {
+		o.Type = "Normal"
+	}
+	o.Sealed = res.Headers.Get("x-oss-sealed-time") != ""
+	var err error
+	if p := oss.ToString(res.NextAppendPosition); p != "" {
+		if o.Length, err = strconv.ParseInt(p, 10, 64); err != nil || o.Length < 0 {
+			return Object{}, fmt.Errorf("bad x-oss-next-append-position %q", p)
+		}
+	}
+	if h := oss.ToString(res.HashCRC64); h != "" {
+		if o.CRC, err = strconv.ParseUint(h, 10, 64); err != nil {
+			return Object{}, fmt.Errorf("bad x-oss-hash-crc64ecma %q", h)
+		}
+		o.HasCRC = true
+	}
+	return o, nil
+}
