@@ -14,18 +14,21 @@ type Codec interface {
 	// Extension is the file-name extension conventionally used for the
 	// codec's output, with its leading dot (".gz"), or "" for none.
 	Extension() string
-	// ContentEncoding is the HTTP Content-Encoding token of the codec's
-	// format ("gzip", "zstd"), or "" where HTTP defines none.
-	ContentEncoding() string
+	// MediaType is the Content-Type of an object made of the codec's
+	// frames ("application/zstd"), or "" when the codec leaves the bytes
+	// as they are.
+	MediaType() string
+	// MaxEncodedLen is the largest frame Encode makes of n bytes, however
+	// incompressible they are.
+	MaxEncodedLen(n int) int
 	// Encode appends one self-contained frame holding src to dst and
 	// returns the extended buffer. It does not retain src or dst.
 	Encode(dst, src []byte) ([]byte, error)
 }
 
-// Validator is implemented by codecs that can be built with settings they
-// cannot honour, such as an unknown level. ossappend calls Validate before
-// it talks to the network, so a bad codec fails fast.
-type Validator interface {
+// validator is implemented by the codecs of this package that can be built
+// with settings they cannot honour, such as an unknown level.
+type validator interface {
 	Validate() error
 }
 
@@ -34,15 +37,24 @@ type Validator interface {
 var ErrInvalidLevel = errors.New("compress: invalid level")
 
 // Validate reports whether c can encode: it returns an error for a nil
-// codec and the result of Validate for codecs that implement Validator.
+// codec and for a codec of this package built with a level it does not
+// support (wrapping ErrInvalidLevel). ossappend calls it before it talks to
+// the network, so that a bad codec fails fast.
 func Validate(c Codec) error {
 	if c == nil {
 		return errors.New("compress: nil codec")
 	}
-	if v, ok := c.(Validator); ok {
+	if v, ok := c.(validator); ok {
 		return v.Validate()
 	}
 	return nil
+}
+
+// IsNone reports whether c is the identity codec of None, whose frames
+// need no encoding at all.
+func IsNone(c Codec) bool {
+	_, ok := c.(none)
+	return ok
 }
 
 // ByName returns the codec called name ("none", "gzip", "zstd", "s2") at
@@ -79,7 +91,8 @@ func None() Codec { return none{} }
 
 func (none) Name() string            { return "none" }
 func (none) Extension() string       { return "" }
-func (none) ContentEncoding() string { return "" }
+func (none) MediaType() string       { return "" }
+func (none) MaxEncodedLen(n int) int { return n }
 
 func (none) Encode(dst, src []byte) ([]byte, error) { return append(dst, src...), nil }
 

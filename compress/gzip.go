@@ -34,9 +34,15 @@ func Gzip(level int) Codec {
 	return c
 }
 
-func (c *gzipCodec) Name() string            { return "gzip" }
-func (c *gzipCodec) Extension() string       { return ".gz" }
-func (c *gzipCodec) ContentEncoding() string { return "gzip" }
+func (c *gzipCodec) Name() string      { return "gzip" }
+func (c *gzipCodec) Extension() string { return ".gz" }
+func (c *gzipCodec) MediaType() string { return "application/gzip" }
+
+// MaxEncodedLen: deflate falls back to stored blocks, 5 bytes of header for
+// each, behind gzip's 10-byte header and before its 8-byte trailer (zlib's
+// deflateBound counts a block per 16 KiB; more blocks than that only make
+// the bound safer).
+func (c *gzipCodec) MaxEncodedLen(n int) int { return n + 5*(n/16383+1) + 18 + 64 }
 func (c *gzipCodec) Validate() error         { return c.err }
 
 func (c *gzipCodec) Encode(dst, src []byte) ([]byte, error) {

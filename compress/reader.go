@@ -66,10 +66,9 @@ func undecided(head []byte) bool {
 // followed while it is written (see ossappend.Follower): it waits for no
 // more bytes than it needs, so each frame decodes as soon as it has
 // arrived whole. The codec is detected at the first Read, which reports any
-// error; NewReader itself returns none today. Close releases the decoder;
-// it does not close r.
-func NewReader(r io.Reader) (io.ReadCloser, error) {
-	return &reader{src: r}, nil
+// error. Close releases the decoder; it does not close r.
+func NewReader(r io.Reader) io.ReadCloser {
+	return &reader{src: r}
 }
 
 type reader struct {

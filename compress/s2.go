@@ -26,9 +26,15 @@ type s2Codec struct{}
 // streams are a valid stream: s2d and NewReader decode the whole object.
 func S2() Codec { return s2Codec{} }
 
-func (s2Codec) Name() string            { return "s2" }
-func (s2Codec) Extension() string       { return ".s2" }
-func (s2Codec) ContentEncoding() string { return "" }
+func (s2Codec) Name() string      { return "s2" }
+func (s2Codec) Extension() string { return ".s2" }
+func (s2Codec) MediaType() string { return "application/x-s2" }
+
+// MaxEncodedLen: the stream's magic, and each block of up to s2BlockSize
+// bytes stored as it is behind a chunk header.
+func (s2Codec) MaxEncodedLen(n int) int {
+	return len(s2Magic) + n + (n/s2BlockSize+1)*s2ChunkHeaderLen
+}
 
 // Encode frames src itself rather than through s2.Writer, whose internal
 // buffer pool allocates on every block: each block is compressed with

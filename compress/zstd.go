@@ -38,9 +38,14 @@ func Zstd(level int) Codec {
 	return c
 }
 
-func (c *zstdCodec) Name() string            { return "zstd" }
-func (c *zstdCodec) Extension() string       { return ".zst" }
-func (c *zstdCodec) ContentEncoding() string { return "zstd" }
+func (c *zstdCodec) Name() string      { return "zstd" }
+func (c *zstdCodec) Extension() string { return ".zst" }
+func (c *zstdCodec) MediaType() string { return "application/zstd" }
+
+// MaxEncodedLen: zstd's own bound (ZSTD_COMPRESSBOUND: raw blocks of 128
+// KiB behind 3-byte headers, and a small frame) rounded up, plus the
+// checksum.
+func (c *zstdCodec) MaxEncodedLen(n int) int { return n + n>>7 + 128<<10>>11 + 64 }
 func (c *zstdCodec) Validate() error         { return c.err }
 
 // encoder builds the shared encoder on first use. One zstd.Encoder serves
