@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,13 @@ func TestNewWriterRejectsBadArguments(t *testing.T) {
 		{name: "bad retry policy", opts: []ossappend.Option{ossappend.WithRetry(ossappend.Retry{MinBackoff: time.Second, MaxBackoff: time.Millisecond})}, says: "retry policy"},
 		{name: "nil rotate function", opts: []ossappend.Option{ossappend.WithRotateKey(nil)}, says: "rotate key"},
 		{name: "object options with a body", opts: []ossappend.Option{ossappend.WithObjectOptions(&oss.AppendObjectRequest{Body: strings.NewReader("x")})}, says: "set by the writer"},
+		{name: "max inflight MaxInt", opts: []ossappend.Option{ossappend.WithMaxInflight(math.MaxInt)}, says: "max inflight"},
+		{name: "max inflight MaxInt-1", opts: []ossappend.Option{ossappend.WithMaxInflight(math.MaxInt - 1)}, says: "max inflight"},
+		{name: "frames over 64 GiB", opts: []ossappend.Option{ossappend.WithMaxInflight(64), ossappend.WithFlushSize(1 << 30)}, says: "more than"},
+		{name: "concurrency MaxInt", opts: []ossappend.Option{ossappend.WithConcurrency(math.MaxInt)}, says: "concurrency"},
+		{name: "5 GiB frames with a codec", opts: []ossappend.Option{ossappend.WithFlushSize(5 << 30), ossappend.WithCodec(compress.Zstd(1))}, says: "incompressible"},
+		{name: "key too long to rotate", bucket: bucket, key: strings.Repeat("k", 1022), says: "rotated name"},
+		{name: "rotate function naming bad names", opts: []ossappend.Option{ossappend.WithRotateKey(func(string, int) string { return "/abs" })}, says: "rotated name"},
 		{name: "seal without a sealer", client: headAppendOnly{client}, opts: []ossappend.Option{ossappend.WithSealOnClose()}, says: "SealAppendObject"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,38 +9,48 @@
 //	defer w.Close()
 //	log.SetOutput(w)
 //
+// Package ossread reads the objects back, whole or as they grow.
+//
 // # Where a byte goes
 //
-//  1. Write (writer.go) copies the bytes into the current frame, a pooled
-//     buffer of FlushSize bytes (buffer.go), and returns. A Write of at most
-//     FlushSize bytes always lands in one frame. ReadFrom (readfrom.go)
-//     reads straight into frames of its own.
-//  2. A frame is sealed (seal.go) when it is full, when its oldest byte is
-//     FlushInterval old (timer.go), or by Flush and Close (lifecycle.go).
-//     Sealing numbers the frame and queues it.
-//  3. With a codec, Concurrency goroutines compress sealed frames in
+// A frame is filled, then queued, then appended; each step has its file.
+//
+//  1. Write (writer.go) copies the bytes into the current frame, a buffer
+//     of FlushSize bytes from the writer's pool (buffer.go), and returns. A
+//     Write of at most FlushSize bytes always lands in one frame. ReadFrom
+//     (readfrom.go) reads into a buffer of its own and writes each chunk
+//     the same way.
+//  2. The current frame is queued (fill.go) when it is full, when its
+//     oldest byte is FlushInterval old, or by Flush and Close. Queuing
+//     numbers the frame and hands it to the pipeline; the next Write starts
+//     a new frame.
+//  3. With a codec, Concurrency goroutines compress queued frames in
 //     parallel, each into one self-contained frame (encode.go, package
 //     compress).
 //  4. One goroutine, the append loop (flush.go), takes the frames in
-//     their sealing order and appends each with one AppendObject at the
+//     their queue order and appends each with one AppendObject at the
 //     object's current length, passing the running CRC-64 so that the SDK
 //     checks the stored bytes end to end. Before an append would pass the
-//     object size limit it moves to a new key (RotateKey).
+//     object size limit it moves to a new key (rotate.go).
 //  5. When a request fails in a way that leaves its outcome unknown (a
 //     lost response, a timeout, a 5xx, a 408 or 429, a 409
 //     PositionNotEqualToLength), the append loop asks HeadObject before
-//     sending anything again: length and CRC-64 equal to the old ones plus
-//     the frame's mean the frame landed; the old ones mean it did not; a
-//     longer object is read back at the frame's position; anything else
-//     means another writer has been at the object (ErrConflict)
-//     (reconcile.go).
+//     sending anything again (reconcile.go): length and CRC-64 equal to the
+//     old ones plus the frame's mean the frame landed; the old ones mean it
+//     did not; a longer object is read back at the frame's position;
+//     anything else means another writer has been at the object
+//     (ErrConflict), and the writer moves to a fresh key (rotate.go).
+//     Failed requests wait out a backoff (retry.go).
 //  6. A settled frame goes back to the pool, Flush's waiters wake and
-//     Stats counts it (stats.go).
+//     Stats counts it (stats.go). Close (close.go) queues the last frame,
+//     waits for the append loop, and stops the goroutines.
 //
 // At most MaxInflight+1 frames exist, so memory is bounded; when all are
 // in use, Write waits (or, with WithNonBlocking, drops and says so). The
 // lock that Write, the timer and Flush share is never held while waiting,
-// for a frame or for the network.
+// for a frame or for the network. What the writer cannot return to a
+// caller (a conflict it moved away from, dropped bytes, the error that
+// stopped it) goes to the error handler (errors.go).
 //
 // # Guarantees
 //

@@ -67,7 +67,7 @@ func Example_slog() {
 	}
 
 	obj, _ := srv.Object("examples", "logs/app.json.zst")
-	r, _ := compress.NewReader(strings.NewReader(string(obj)))
+	r := compress.NewReader(strings.NewReader(string(obj)))
 	defer r.Close()
 	text, _ := io.ReadAll(r)
 	fmt.Print(string(text))

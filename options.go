@@ -2,25 +2,27 @@ package ossappend
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend/compress"
+	"github.com/ossappend/ossappend/internal/ossapi"
 )
 
 // Defaults of the options.
 const (
-	// DefaultFlushSize is the frame size: a frame is sealed and appended
+	// DefaultFlushSize is the frame size: a frame is queued and appended
 	// once it holds this many bytes. 4 MiB keeps the number of appends (and
 	// their cost) low while compressing well.
 	DefaultFlushSize = 4 << 20
 
 	// DefaultFlushInterval bounds how long a written byte waits in memory
-	// before its frame is sealed and appended.
+	// before its frame is queued and appended.
 	DefaultFlushInterval = time.Second
 
-	// DefaultMaxInflight is how many sealed frames may wait for, or be in,
+	// DefaultMaxInflight is how many queued frames may wait for, or be in,
 	// compression and AppendObject before Write blocks.
 	DefaultMaxInflight = 4
 
@@ -29,35 +31,15 @@ const (
 	MaxObjectSize int64 = 5 << 30
 )
 
-// DefaultRetry is the retry policy of a writer made without WithRetry:
-// backoff from 100 ms doubling to 5 s, for up to 10 minutes per frame,
-// enough to ride out an OSS or network outage of several minutes.
-var DefaultRetry = Retry{MinBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxElapsed: 10 * time.Minute}
-
-// Retry is how the writer repeats a failed AppendObject or HeadObject.
-// Waits grow from MinBackoff, doubling to at most MaxBackoff, each drawn
-// at random from its upper half so that writers do not retry in step.
-type Retry struct {
-	// MaxAttempts bounds the requests spent on one frame; 0 means no
-	// bound but MaxElapsed.
-	MaxAttempts int
-	// MinBackoff is the first wait; it must be positive.
-	MinBackoff time.Duration
-	// MaxBackoff caps the wait; it must be at least MinBackoff.
-	MaxBackoff time.Duration
-	// MaxElapsed bounds the time spent on one frame; 0 means no bound but
-	// MaxAttempts. With both 0 the writer retries until it succeeds or is
-	// shut down.
-	MaxElapsed time.Duration
-}
-
-// validate reports a policy that cannot work as ErrInvalidArgument.
-func (r Retry) validate() error {
-	if r.MaxAttempts < 0 || r.MinBackoff <= 0 || r.MaxBackoff < r.MinBackoff || r.MaxElapsed < 0 {
-		return fmt.Errorf("%w: retry policy %+v: want MaxAttempts ≥ 0, 0 < MinBackoff ≤ MaxBackoff, MaxElapsed ≥ 0", ErrInvalidArgument, r)
-	}
-	return nil
-}
+// Limits of the options, checked by NewWriter before it allocates
+// anything.
+const (
+	// maxFrameMemory bounds (MaxInflight+1) × FlushSize, the memory of a
+	// writer's frames: 64 GiB, or what the platform can address.
+	maxFrameMemory = min(64<<30, math.MaxInt)
+	// maxConcurrency bounds WithConcurrency.
+	maxConcurrency = 1024
+)
 
 // An Option configures a Writer. NewWriter checks every option together
 // and reports a bad one as ErrInvalidArgument before it talks to OSS.
@@ -94,21 +76,23 @@ func defaultConfig() config {
 }
 
 // WithFlushSize sets the frame size in bytes (default DefaultFlushSize, 4
-// MiB): a frame is sealed and appended when it is full. Each Write of at
-// most this many bytes lands in one frame. It must be positive and at most
+// MiB): a frame is queued and appended when it is full. Each Write of at
+// most this many bytes lands in one frame. It must be positive, and its
+// encoded size at worst (see compress.Codec's MaxEncodedLen) must fit in
 // the object size limit.
 func WithFlushSize(n int) Option { return func(c *config) { c.flushSize = n } }
 
 // WithFlushInterval bounds how long a byte may wait in memory (default
-// DefaultFlushInterval, 1 s): a frame is sealed when its oldest byte is this
+// DefaultFlushInterval, 1 s): a frame is queued when its oldest byte is this
 // old, even if it is not full. Zero turns the timer off, so frames are
-// sealed only when full and by Flush, Sync and Close; negative is invalid.
+// queued only when full and by Flush, Sync and Close; negative is invalid.
 func WithFlushInterval(d time.Duration) Option { return func(c *config) { c.flushInterval = d } }
 
-// WithMaxInflight sets how many sealed frames may wait for compression or
+// WithMaxInflight sets how many queued frames may wait for compression or
 // be on their way to OSS before Write blocks (default DefaultMaxInflight,
 // 4). Memory is bounded by about (n + 1) × FlushSize, twice that with a
-// compressing codec. It must be at least 1.
+// compressing codec. It must be at least 1, and (n + 1) × FlushSize at
+// most 64 GiB.
 func WithMaxInflight(n int) Option { return func(c *config) { c.maxInflight = n } }
 
 // WithCodec compresses each frame with codec (default compress.None()).
@@ -119,7 +103,7 @@ func WithMaxInflight(n int) Option { return func(c *config) { c.maxInflight = n 
 func WithCodec(codec compress.Codec) Option { return func(c *config) { c.codec = codec } }
 
 // WithConcurrency sets how many frames are compressed at once (default
-// runtime.GOMAXPROCS(0)). It must be at least 1. It has no effect without a
+// runtime.GOMAXPROCS(0)). It must be 1 to 1024. It has no effect without a
 // compressing codec.
 func WithConcurrency(n int) Option { return func(c *config) { c.concurrency = n } }
 
@@ -160,7 +144,8 @@ func WithMaxObjectSize(n int64) Option { return func(c *config) { c.maxObjectSiz
 // WithRotateKey sets the function that names the objects after the first:
 // fn(key, seq) with the key given to NewWriter and seq = 1, 2, 3, ...
 // (default RotateKey). The writer takes the first seq whose key does not
-// exist yet.
+// exist yet. fn must return a valid key for every seq up to 2³¹-1:
+// NewWriter checks the first and the last.
 func WithRotateKey(fn func(key string, seq int) string) Option {
 	return func(c *config) { c.rotateKey = fn }
 }
@@ -170,7 +155,8 @@ func WithRetry(r Retry) Option { return func(c *config) { c.retry = r } }
 
 // WithSealOnClose seals each object with SealAppendObject when the writer
 // is done with it: on Close and when it rotates away for size. A sealed
-// object accepts no more appends. The client must implement Sealer.
+// object accepts no more appends. The client must have SealAppendObject,
+// as *oss.Client does.
 func WithSealOnClose() Option { return func(c *config) { c.sealOnClose = true } }
 
 // WithFailOnConflict makes a conflict (see ErrConflict) stop the writer
@@ -183,9 +169,13 @@ func WithFailOnConflict() Option { return func(c *config) { c.failOnConflict = t
 // error handler hears of it at most once a second.
 func WithNonBlocking() Option { return func(c *config) { c.nonBlocking = true } }
 
-func (c *config) validate() error {
+// validate checks the options together, for a writer of key through c.
+func (c *config) validate(client Client, key string) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrInvalidArgument, fmt.Sprintf(format, args...))
+	}
+	if err := compress.Validate(c.codec); err != nil {
+		return bad("codec: %v", err)
 	}
 	switch {
 	case c.maxObjectSize <= 0 || c.maxObjectSize > MaxObjectSize:
@@ -194,20 +184,30 @@ func (c *config) validate() error {
 		return bad("flush size %d: want a positive number of bytes", c.flushSize)
 	case int64(c.flushSize) > c.maxObjectSize:
 		return bad("flush size %d: larger than the object size limit %d", c.flushSize, c.maxObjectSize)
+	case int64(c.codec.MaxEncodedLen(c.flushSize)) > c.maxObjectSize:
+		return bad("flush size %d: a frame of incompressible bytes encoded with %s can take %d bytes, more than the object size limit %d",
+			c.flushSize, c.codec.Name(), c.codec.MaxEncodedLen(c.flushSize), c.maxObjectSize)
 	case c.flushInterval < 0:
 		return bad("flush interval %v: want 0 (off) or more", c.flushInterval)
 	case c.maxInflight < 1:
 		return bad("max inflight %d: want at least 1", c.maxInflight)
-	case c.concurrency < 1:
-		return bad("concurrency %d: want at least 1", c.concurrency)
+	case c.maxInflight >= maxFrameMemory/c.flushSize:
+		return bad("max inflight %d with flush size %d: the frames would take more than %d bytes", c.maxInflight, c.flushSize, int64(maxFrameMemory))
+	case c.concurrency < 1 || c.concurrency > maxConcurrency:
+		return bad("concurrency %d: want 1 to %d", c.concurrency, maxConcurrency)
 	case c.rotateKey == nil:
 		return bad("rotate key function is nil")
 	}
-	if err := c.retry.validate(); err != nil {
+	if err := c.retry.check(); err != nil {
 		return err
 	}
-	if err := compress.Validate(c.codec); err != nil {
-		return bad("codec: %v", err)
+	for _, seq := range []int{1, maxRotation} {
+		if err := ossapi.CheckKey(c.rotateKey(key, seq)); err != nil {
+			return bad("key %.64q: its rotated name number %d is not a valid key: %v", key, seq, err)
+		}
+	}
+	if _, ok := client.(ossapi.SealClient); c.sealOnClose && !ok {
+		return bad("WithSealOnClose needs a client with SealAppendObject")
 	}
 	if o := c.object; o != nil {
 		if o.Bucket != nil || o.Key != nil || o.Position != nil || o.Body != nil || o.InitHashCRC64 != nil || o.ProgressFn != nil {
@@ -215,4 +215,29 @@ func (c *config) validate() error {
 		}
 	}
 	return nil
+}
+
+// createParams copies WithObjectOptions' create-time parameters into the
+// request that creates an object, and the codec's media type unless they
+// name a Content-Type.
+func (c *config) createParams(req *oss.AppendObjectRequest) {
+	if o := c.object; o != nil {
+		req.CacheControl = o.CacheControl
+		req.ContentDisposition = o.ContentDisposition
+		req.ContentEncoding = o.ContentEncoding
+		req.Expires = o.Expires
+		req.ContentType = o.ContentType
+		req.ServerSideEncryption = o.ServerSideEncryption
+		req.ServerSideDataEncryption = o.ServerSideDataEncryption
+		req.ServerSideEncryptionKeyId = o.ServerSideEncryptionKeyId
+		req.SSEKMSKeyId = o.SSEKMSKeyId
+		req.Acl = o.Acl
+		req.StorageClass = o.StorageClass
+		req.Metadata = o.Metadata
+		req.Tagging = o.Tagging
+		req.ForbidOverwrite = o.ForbidOverwrite
+	}
+	if t := c.codec.MediaType(); req.ContentType == nil && t != "" {
+		req.ContentType = &t
+	}
 }

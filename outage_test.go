@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -123,5 +124,61 @@ func TestNonBlockingDuringOutage(t *testing.T) {
 	// At most one report a second: one, unless this machine is slow.
 	if n, most := drops.Load(), 1+int64(time.Since(start)/time.Second); n < 1 || n > most {
 		t.Fatalf("the error handler heard of drops %d times in %v, want 1 to %d", n, time.Since(start), most)
+	}
+}
+
+// TestFlushContextDuringOutage: FlushContext gives up waiting when its
+// context ends, and the bytes it queued are stored once OSS is back.
+func TestFlushContextDuringOutage(t *testing.T) {
+	srv := newServer(t)
+	w := newWriter(t, srv.Client(), "flushctx.log", ossappend.WithFlushInterval(0))
+	srv.SetFaults(1, outage)
+	w.WriteString("queued by FlushContext\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := w.FlushContext(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("FlushContext during the outage = %v, want context.DeadlineExceeded", err)
+	}
+	waitFor(t, "the queued frame's appends to fail", func() bool { return w.Stats().Retries > 0 })
+	srv.SetFaults(1)
+	waitFor(t, "the frame to be stored without another Flush", func() bool { return w.Stats().BytesStored == 23 })
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := getObject(t, srv.Client(), "flushctx.log"); string(got) != "queued by FlushContext\n" {
+		t.Fatalf("object = %q", got)
+	}
+}
+
+// TestShutdownEndsABlockedClose: a Shutdown whose context ends while a
+// Close waits out an outage ends the writer for both: the retries stop,
+// and both return the error that counts the bytes not stored.
+func TestShutdownEndsABlockedClose(t *testing.T) {
+	srv := newServer(t)
+	w := newWriter(t, srv.Client(), "blocked.log", ossappend.WithFlushSize(1000))
+	srv.SetFaults(1, outage)
+	w.Write(bytes.Repeat([]byte("line of text\n"), 100)) // 1300 bytes
+	closed := make(chan error, 1)
+	go func() { closed <- w.Close() }()
+	waitFor(t, "Close to be waiting on the outage", func() bool { return w.Stats().Retries > 2 })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := w.Shutdown(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "1300 bytes not stored") {
+		t.Fatalf("Shutdown = %v, want DeadlineExceeded and the 1300 bytes not stored", err)
+	}
+	select {
+	case cerr := <-closed:
+		if !errors.Is(cerr, context.DeadlineExceeded) || !strings.Contains(cerr.Error(), "1300 bytes not stored") {
+			t.Fatalf("the blocked Close returned %v, want the same error", cerr)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Close still blocked after Shutdown returned")
+	}
+	retries := w.Stats().Retries
+	checkNoLeaks(t)
+	if st := w.Stats(); st.Retries != retries || st.Pending != 1300 {
+		t.Fatalf("after Shutdown: stats %+v; want no more retries and 1300 bytes pending", st)
 	}
 }

@@ -1,7 +1,7 @@
 package ossappend_test
 
 // Tests of ReadFrom running beside Write, the timer and Flush: frames
-// sealed under a Read, frames reused, and the order of each goroutine's
+// queued under a Read, frames reused, and the order of each goroutine's
 // bytes.
 
 import (
@@ -57,7 +57,7 @@ func (r *lineReader) Read(p []byte) (int, error) {
 }
 
 // TestReadFromStress runs Writes, a looping ReadFrom and a very short flush
-// interval against small frames, so that frames are sealed under Reads,
+// interval against small frames, so that frames are queued under Reads,
 // stored and reused all the time; every line must come out once, each
 // goroutine's in order. OSSAPPEND_STRESS sets the duration (default 1 s).
 func TestReadFromStress(t *testing.T) {
@@ -161,7 +161,7 @@ func TestReadFromKeepsOtherGoroutinesOrder(t *testing.T) {
 }
 
 // TestReadFromsShareFewFrames: two ReadFroms on a writer of two frames
-// whose Reads return after the timer sealed and stored their frames must
+// whose Reads return after the timer queued and stored their frames must
 // not wait for each other's frame.
 func TestReadFromsShareFewFrames(t *testing.T) {
 	c := newMemClient(memBucket)
@@ -208,14 +208,14 @@ func TestReadFromAndWriteShareFewFrames(t *testing.T) {
 	go func() { _, err := w.ReadFrom(r); rdone <- err }()
 	<-r.called
 	r.feed <- []byte("r1\n") // into frame A
-	<-r.called               // the next Read blocks; A is sealed by the timer
+	<-r.called               // the next Read blocks; A is queued by the timer
 	c.gate <- struct{}{}     // A is stored
 	waitFor(t, "A to be stored", func() bool {
 		got, _ := c.object("a.log")
 		return string(got) == "r1\n" && w.Stats().FramesStored == 1
 	})
-	w.WriteString("w1\n") // frame B, sealed by the timer; its append waits at the gate
-	waitFor(t, "B to be sealed", func() bool { return w.Stats().Frames == 2 })
+	w.WriteString("w1\n") // frame B, queued by the timer; its append waits at the gate
+	waitFor(t, "B to be queued", func() bool { return w.Stats().Frames == 2 })
 	wdone := make(chan struct{})
 	go func() { w.WriteString("w2\n"); close(wdone) }() // waits for a frame
 	go func() { r.feed <- []byte("r2\n") }()            // ReadFrom needs one too
@@ -251,7 +251,7 @@ func TestReadFromBytesCountedWhenWriterFails(t *testing.T) {
 	c := newMemClient(memBucket)
 	c.gate = make(chan struct{}) // no append gets through until the fault is set
 	w := newMemWriter(t, c, "a.log", ossappend.WithFlushInterval(0), ossappend.WithFlushSize(100))
-	w.WriteString("accepted by Write\n") // 18 bytes, sealed when ReadFrom starts
+	w.WriteString("accepted by Write\n") // 18 bytes
 	r := newBlockReader()
 	done := make(chan error, 1)
 	var total int64
@@ -259,6 +259,7 @@ func TestReadFromBytesCountedWhenWriterFails(t *testing.T) {
 	<-r.called
 	r.feed <- []byte("accepted by ReadFrom\n") // 21 bytes
 	<-r.called
+	go w.Flush() // the frame's append waits at the gate
 	c.setFault(func(string) memFault { return memForbidden })
 	close(c.gate)
 	waitFor(t, "the writer to fail", func() bool { _, err := w.Write(nil); return err != nil })
@@ -269,5 +270,43 @@ func TestReadFromBytesCountedWhenWriterFails(t *testing.T) {
 	w.Close()
 	if st, want := w.Stats(), int64(18+21); st.Pending != want || st.BytesWritten != want || st.BytesStored != 0 {
 		t.Fatalf("stats %+v, want %d bytes written and pending", st, want)
+	}
+}
+
+// emptyReads returns its bytes, then no bytes and no error, forever.
+type emptyReads struct{ data []byte }
+
+func (r *emptyReads) Read(p []byte) (int, error) {
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// TestReadFromGivesUpOnEmptyReads: a reader that keeps returning (0, nil)
+// ends ReadFrom with io.ErrNoProgress, as bufio does, and what it did
+// return is kept.
+func TestReadFromGivesUpOnEmptyReads(t *testing.T) {
+	c := newMemClient(memBucket)
+	w := newMemWriter(t, c, "a.log")
+	done := make(chan struct{})
+	var n int64
+	var err error
+	go func() {
+		n, err = w.ReadFrom(&emptyReads{data: []byte("some bytes\n")})
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("ReadFrom still reading a reader that returns nothing")
+	}
+	if n != 11 || !errors.Is(err, io.ErrNoProgress) {
+		t.Fatalf("ReadFrom = %d, %v; want 11, io.ErrNoProgress", n, err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.object("a.log"); string(got) != "some bytes\n" {
+		t.Fatalf("object = %q", got)
 	}
 }

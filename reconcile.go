@@ -1,9 +1,12 @@
 package ossappend
 
 import (
-	"hash/crc64"
+	"bytes"
+	"fmt"
+	"io"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/ossappend/ossappend/internal/ossapi"
 )
 
 // verdict is what reconciliation concludes about one frame after a request
@@ -25,40 +28,71 @@ const (
 	followed
 )
 
-var crcTable = crc64.MakeTable(crc64.ECMA)
+func (v verdict) String() string {
+	return [...]string{"absent", "landed", "foreign", "followed"}[v]
+}
 
-// crc64Of is the CRC-64/ECMA-182 OSS keeps of objects (x-oss-hash-crc64ecma).
-func crc64Of(b []byte) uint64 { return crc64.Checksum(b, crcTable) }
-
-// reconcile decides a frame's fate from HeadObject's answer. pos and crc
-// describe the object before the frame (crc only if crcKnown); frame is the
-// frame's bytes. When both the writer and OSS know the object's CRC-64,
-// length alone never proves a frame landed: the CRC of the object must
-// equal the combination of the old CRC and the frame's. (The writer knows
-// it unless its client reports none.)
-func reconcile(pos int64, crc uint64, crcKnown bool, frame []byte, st objectState) verdict {
+// reconcile decides a frame's fate from HeadObject's answer, and for a
+// foreign object says why in words. pos and crc describe the object before
+// the frame (crc only if crcKnown); frame is the frame's bytes. When both
+// the writer and OSS know the object's CRC-64, length alone never proves a
+// frame landed: the CRC of the object must equal the combination of the old
+// CRC and the frame's. (The writer knows it unless its client reports none.)
+func reconcile(pos int64, crc uint64, crcKnown bool, frame []byte, obj ossapi.Object) (verdict, string) {
 	n := int64(len(frame))
-	checkCRC := crcKnown && st.hasCRC
+	checkCRC := crcKnown && obj.HasCRC
 	switch {
-	case !st.exists:
+	case !obj.Exists:
 		if pos == 0 {
-			return absent
+			return absent, ""
 		}
-		return foreign // deleted under us
-	case !st.appendable:
-		return foreign // replaced by PutObject, or sealed
-	case st.length == pos:
-		if checkCRC && pos > 0 && st.crc != crc {
-			return foreign
+		return foreign, fmt.Sprintf("the object, %d bytes long, was deleted", pos)
+	case !obj.Appendable():
+		return foreign, fmt.Sprintf("the object was replaced by a %s object", obj.Kind())
+	case obj.Length == pos:
+		if checkCRC && pos > 0 && obj.CRC != crc {
+			return foreign, fmt.Sprintf("the object has the %d bytes this writer stored, but other ones (their CRC-64 differs)", pos)
 		}
-		return absent
-	case st.length == pos+n:
-		if checkCRC && st.crc != oss.CRC64Combine(crc, crc64Of(frame), uint64(n)) {
-			return foreign
+		return absent, ""
+	case obj.Length == pos+n:
+		if checkCRC && obj.CRC != oss.CRC64Combine(crc, ossapi.CRC64(frame), uint64(n)) {
+			return foreign, fmt.Sprintf("the object has the %d bytes this writer stored and sent, but other ones (their CRC-64 differs)", pos+n)
 		}
-		return landed
-	case st.length > pos+n:
-		return followed
+		return landed, ""
+	case obj.Length > pos+n:
+		return followed, ""
+	case obj.Length < pos:
+		return foreign, fmt.Sprintf("the object shrank to %d bytes, where this writer had stored %d", obj.Length, pos)
 	}
-	return foreign
+	return foreign, fmt.Sprintf("the object grew from %d to %d bytes, which is neither this writer's frame of %d bytes nor more", pos, obj.Length, n)
+}
+
+// landedBefore reads the object at the frame's position to tell whether
+// the frame landed there (followed) or not (foreign). A client that cannot
+// read ranges cannot tell: foreign, so the frame goes to a fresh key, where
+// it may then be stored a second time.
+func (a *appender) landedBefore(data []byte) (verdict, string, error) {
+	w := a.w
+	why := fmt.Sprintf("another writer appended at %d, before this writer's frame", a.pos)
+	rr, ok := w.client.(ossapi.GetClient)
+	if !ok {
+		return foreign, fmt.Sprintf("the object grew past this writer's frame at %d, and the client cannot read it back to tell whose bytes those are", a.pos), nil
+	}
+	res, err := rr.GetObject(w.ctx, &oss.GetObjectRequest{
+		Bucket: &w.bucket,
+		Key:    &a.key,
+		Range:  oss.Ptr(fmt.Sprintf("bytes=%d-%d", a.pos, a.pos+int64(len(data))-1)),
+	}, ossapi.NoSDKRetry)
+	if err != nil {
+		return foreign, why, err
+	}
+	defer res.Body.Close()
+	got, err := io.ReadAll(io.LimitReader(res.Body, int64(len(data))+1))
+	if err != nil {
+		return foreign, why, err
+	}
+	if bytes.Equal(got, data) {
+		return followed, "", nil
+	}
+	return foreign, why, nil
 }

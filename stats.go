@@ -6,9 +6,14 @@ import (
 )
 
 // Stats is a snapshot of a writer's counters, all since NewWriter.
+//
+// The byte counts are exact: every byte Write accepts is in BytesWritten
+// from the moment Write returns, and BytesWritten = BytesStored + Pending
+// whenever no call is in progress. Bytes a non-blocking writer refused are
+// counted in DroppedBytes instead.
 type Stats struct {
 	// BytesWritten counts the bytes accepted by Write, WriteString and
-	// ReadFrom (see Writer.Stats for when the newest ones show).
+	// ReadFrom.
 	BytesWritten int64
 	// BytesStored counts the accepted bytes whose frames OSS has stored.
 	BytesStored int64
@@ -18,7 +23,7 @@ type Stats struct {
 	// BytesAppended counts the bytes appended to OSS objects: BytesStored
 	// after compression.
 	BytesAppended int64
-	// Frames counts sealed frames; FramesStored those OSS has stored.
+	// Frames counts queued frames; FramesStored those OSS has stored.
 	Frames, FramesStored int64
 	// Appends counts AppendObject requests, retries included.
 	Appends int64
@@ -47,21 +52,26 @@ type Stats struct {
 	LastFailure error
 }
 
+// storeCounts are the storing side's counters, under Writer.pmu.
+type storeCounts struct {
+	stored, framesStored, appended int64
+}
+
+// requestCounts count the append loop's requests. Only the append loop
+// writes them.
+type requestCounts struct {
+	appends, retries, reconciled, recovered, conflicts, rotations atomic.Int64
+	failing                                                       atomic.Pointer[failing]
+}
+
 // failing is a run of failed requests: when it began and the latest error.
 type failing struct {
 	since time.Time
 	err   error
 }
 
-type counters struct {
-	written, stored, appended, frames, framesStored atomic.Int64
-	appends, retries, reconciled, recovered         atomic.Int64
-	conflicts, rotations, dropped                   atomic.Int64
-	failing                                         atomic.Pointer[failing]
-}
-
 // failed notes a failed request.
-func (c *counters) failed(err error) {
+func (c *requestCounts) failed(err error) {
 	f := &failing{since: time.Now(), err: err}
 	if old := c.failing.Load(); old != nil {
 		f.since = old.since
@@ -70,56 +80,44 @@ func (c *counters) failed(err error) {
 }
 
 // succeeded notes a request that succeeded, ending a run of failures.
-func (c *counters) succeeded() {
+func (c *requestCounts) succeeded() {
 	if c.failing.Load() != nil {
 		c.failing.Store(nil)
 	}
 }
 
-// Stats returns the writer's counters. It never blocks.
-//
-// Bytes are counted as written when their frame is sealed, so that Write
-// does no accounting of its own. Stats adds the bytes of the frames still
-// being filled when it can look at them without waiting, which is always
-// unless a Write holds the writer at that moment (one waiting for a free
-// frame, for instance); then those bytes show once their frame is sealed.
+// Stats returns the writer's counters. It waits for no request: the locks
+// it takes are only ever held for moments.
 func (w *Writer) Stats() Stats {
-	c := &w.stats
+	// The storing side first: its counts only grow behind the filling
+	// side's, so Pending is never negative.
+	w.pmu.Lock()
+	st := w.store
+	w.pmu.Unlock()
 	s := Stats{
-		BytesStored:   c.stored.Load(),
-		BytesAppended: c.appended.Load(),
-		FramesStored:  c.framesStored.Load(),
-		Appends:       c.appends.Load(),
-		Retries:       c.retries.Load(),
-		Reconciled:    c.reconciled.Load(),
-		Recovered:     c.recovered.Load(),
-		Conflicts:     c.conflicts.Load(),
-		Rotations:     c.rotations.Load(),
-		DroppedBytes:  c.dropped.Load(),
+		BytesStored:   st.stored,
+		BytesAppended: st.appended,
+		FramesStored:  st.framesStored,
 	}
-	// Read the sealed counts after the stored ones: they only grow ahead
-	// of them, so Pending is never negative.
-	s.Frames = c.frames.Load()
-	s.BytesWritten = c.written.Load()
-	if w.mu.TryLock() { // never wait behind a blocked Write
-		s.BytesWritten = c.written.Load() + w.fillingLocked()
-		w.mu.Unlock()
+	w.mu.Lock()
+	s.BytesWritten = w.fill.written
+	if w.cur != nil {
+		s.BytesWritten += int64(len(w.cur.buf))
 	}
+	s.Frames = int64(w.fill.queued)
+	s.DroppedBytes = w.fill.dropped
+	w.mu.Unlock()
 	s.Pending = s.BytesWritten - s.BytesStored
+
+	c := &w.counts
+	s.Appends = c.appends.Load()
+	s.Retries = c.retries.Load()
+	s.Reconciled = c.reconciled.Load()
+	s.Recovered = c.recovered.Load()
+	s.Conflicts = c.conflicts.Load()
+	s.Rotations = c.rotations.Load()
 	if f := c.failing.Load(); f != nil {
 		s.FailingSince, s.LastFailure = f.since, f.err
 	}
 	return s
-}
-
-// fillingLocked is the number of bytes in frames not sealed yet.
-func (w *Writer) fillingLocked() int64 {
-	var n int
-	if w.cur != nil {
-		n += len(w.cur.buf)
-	}
-	for _, f := range w.reading {
-		n += len(f.buf)
-	}
-	return int64(n)
 }

@@ -9,30 +9,29 @@ import (
 	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/ossappend/ossappend/compress"
+	"github.com/ossappend/ossappend/internal/ossapi"
 	"golang.org/x/sync/errgroup"
 )
 
 // Client is the part of the OSS client the writer uses. *oss.Client
-// satisfies it; tests may pass a small fake.
+// satisfies it; tests may pass a small fake. A client that also has
+// SealAppendObject can seal objects (WithSealOnClose), and one that also
+// has GetObject lets reconciliation read a frame back (see the Guarantees
+// in the package documentation).
 type Client interface {
 	HeadObject(ctx context.Context, req *oss.HeadObjectRequest, optFns ...func(*oss.Options)) (*oss.HeadObjectResult, error)
 	AppendObject(ctx context.Context, req *oss.AppendObjectRequest, optFns ...func(*oss.Options)) (*oss.AppendObjectResult, error)
-}
-
-// Sealer is implemented by clients that can seal an appendable object,
-// *oss.Client among them. WithSealOnClose needs it.
-type Sealer interface {
-	SealAppendObject(ctx context.Context, req *oss.SealAppendObjectRequest, optFns ...func(*oss.Options)) (*oss.SealAppendObjectResult, error)
 }
 
 // A Writer streams the bytes written to it into an appendable OSS object.
 // It is an io.WriteCloser, an io.StringWriter and an io.ReaderFrom, and
 // with Sync a zapcore.WriteSyncer. It is safe for concurrent use.
 //
-// Writes are copied into a frame buffer and return at once; frames are
-// sealed by size, by age and by Flush, compressed in parallel, and appended
-// in order by one goroutine. See the package documentation for the path of
-// a byte and for the guarantees.
+// Writes are copied into a frame and return at once; frames are queued by
+// size, by age and by Flush, compressed in parallel, and appended in order
+// by one goroutine. See the package documentation for the path of a byte
+// and for the guarantees.
 type Writer struct {
 	client Client
 	bucket string
@@ -40,41 +39,38 @@ type Writer struct {
 	cfg    config
 	frames *framePool
 
-	// The filling side. wmu is the writers' turn: a Write that needs a new
-	// frame takes it before mu and keeps it while it waits for one, so that
-	// its frames stay together, while mu, which guards the fields below, is
-	// only ever held for moments.
-	wmu      sync.Mutex
-	mu       sync.Mutex
-	cur      *frame   // the frame Write fills; nil until the next Write
-	reading  []*frame // frames ReadFrom calls are reading into
-	waiting  bool     // a Write holding wmu waits for a free frame
-	closed   bool     // Close has sealed the last frame
-	sealed   uint64   // seq of the last sealed frame
-	lastDrop time.Time
+	// The filling side (fill.go). turn is the writers' turn: a Write that
+	// needs a new frame takes it before mu and keeps it while it waits for
+	// one, so that its frames stay together; mu, which guards the fields
+	// below, is only ever held for moments.
+	turn   sync.Mutex
+	mu     sync.Mutex
+	cur    *frame // the frame being filled: never empty; nil if none
+	closed bool   // Close has queued the last frame
+	fill   fillCounts
+	timer  *time.Timer // queues cur once its oldest byte is FlushInterval old
 
-	queue   chan *frame   // sealed frames, in order, to the append loop
-	encodeQ chan *frame   // sealed frames to the compressors; nil for codec none
-	kick    chan struct{} // tells the timer a frame got its first byte
+	queue   chan *frame   // queued frames, in order, to the append loop
+	encodeQ chan *frame   // queued frames to the compressors; nil without a codec
 	notes   chan error    // reports for the error handler; nil without one
+	closing chan struct{} // closed when Close or Shutdown begins
 
-	closing   chan struct{} // closed when Close or Shutdown begins
 	closeOnce sync.Once
 	closeDone chan struct{} // closed when the first Close has finished
 	closeErr  error
 	ctx       context.Context // the pipeline's; canceled to abort it
-	abort     context.CancelFunc
+	abort     context.CancelCauseFunc
 	group     errgroup.Group // every goroutine of the writer
-	app       *appender      // the append loop
+	app       *appender      // the append loop (flush.go)
 
 	// The storing side: the append loop reports progress here.
 	pmu      sync.Mutex
-	stored   uint64        // seq of the last frame settled (stored or lost)
-	progress chan struct{} // closed and replaced when stored moves
+	settled  uint64        // seq of the last frame settled (stored or not)
+	store    storeCounts   // under pmu
+	progress chan struct{} // closed and replaced when settled moves
 	failure  atomic.Pointer[error]
-
-	key   atomic.Pointer[string] // the object now being written
-	stats counters
+	key      atomic.Pointer[string] // the object now being written
+	counts   requestCounts
 }
 
 // NewWriter returns a writer that appends to the object key in bucket.
@@ -90,14 +86,8 @@ type Writer struct {
 // ctx bounds the requests NewWriter makes; it does not bound the writer's
 // life, which Close or Shutdown ends.
 func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option) (*Writer, error) {
-	if c == nil {
-		return nil, fmt.Errorf("%w: nil client", ErrInvalidArgument)
-	}
-	if err := validBucket(bucket); err != nil {
-		return nil, err
-	}
-	if err := validKey(key); err != nil {
-		return nil, err
+	if err := ossapi.CheckTarget(c, bucket, key); err != nil {
+		return nil, fmt.Errorf("ossappend: %w", err)
 	}
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -105,23 +95,19 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 			o(&cfg)
 		}
 	}
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
-	if _, ok := c.(Sealer); cfg.sealOnClose && !ok {
-		return nil, fmt.Errorf("%w: WithSealOnClose needs a client with SealAppendObject", ErrInvalidArgument)
+	if err := cfg.validate(c, key); err != nil {
+		return nil, fmt.Errorf("ossappend: %w", err)
 	}
 
-	obj, err := headObject(ctx, c, bucket, key)
+	obj, err := ossapi.Head(ctx, c, bucket, key)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("ossappend: head %s/%s: %w", bucket, key, err)
 	}
-	if obj.exists && !obj.appendable {
-		return nil, fmt.Errorf("%w: %s/%s is a %s object", ErrNotAppendable, bucket, key, obj.kind)
+	if obj.Exists && !obj.Appendable() {
+		return nil, fmt.Errorf("ossappend: %s/%s: %w: it is a %s object", bucket, key, ErrNotAppendable, obj.Kind())
 	}
 
 	slots := cfg.maxInflight + 1
-	compressing := cfg.codec.Name() != "none"
 	w := &Writer{
 		client:    c,
 		bucket:    bucket,
@@ -129,28 +115,24 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 		cfg:       cfg,
 		frames:    newFramePool(slots, cfg.flushSize),
 		queue:     make(chan *frame, slots),
-		kick:      make(chan struct{}, 1),
 		closing:   make(chan struct{}),
 		closeDone: make(chan struct{}),
 		progress:  make(chan struct{}),
 	}
 	w.key.Store(&key)
-	w.ctx, w.abort = context.WithCancel(context.Background())
+	w.ctx, w.abort = context.WithCancelCause(context.Background())
 	if cfg.onError != nil {
 		w.notes = make(chan error, 64)
 		w.group.Go(w.notify)
 	}
-	if compressing {
+	if !compress.IsNone(cfg.codec) {
 		w.encodeQ = make(chan *frame, slots)
 		for range cfg.concurrency {
 			w.group.Go(w.compress)
 		}
 	}
-	w.app = &appender{w: w, key: key, pos: obj.length, crc: obj.crc, crcKnown: obj.hasCRC || !obj.exists, done: make(chan struct{})}
+	w.app = newAppender(w, key, obj)
 	w.group.Go(w.app.run)
-	if cfg.flushInterval > 0 {
-		w.group.Go(w.timer)
-	}
 	return w, nil
 }
 
@@ -159,40 +141,42 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 // split between appends; a longer p is split into frames in order.
 //
 // Write blocks only when every frame is in use: MaxInflight frames waiting
-// for OSS and one being filled, or held by ReadFrom calls (see
-// WithNonBlocking). After Close it returns ErrClosed, and once the
-// writer has failed for good, the error that stopped it.
+// for OSS and one being filled (see WithNonBlocking). After Close it
+// returns an error wrapping ErrClosed, and once the writer has failed for
+// good, the error that stopped it.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	// The fast path: p fits in the current frame, which it does not fill.
-	// (A closed writer has no current frame: Close sealed it.)
-	if f := w.cur; f != nil && len(p) < cap(f.buf)-len(f.buf) && len(f.buf) > 0 && w.failure.Load() == nil {
+	// (A closed or failed writer has no current frame.)
+	if f := w.cur; f != nil && len(p) < cap(f.buf)-len(f.buf) {
 		f.buf = append(f.buf, p...)
 		w.mu.Unlock()
 		return len(p), nil
 	}
 	w.mu.Unlock()
-	return writeSlow(w, p)
+	return fill(w, p, true)
 }
 
 // WriteString is Write for a string, without converting it to []byte.
 func (w *Writer) WriteString(s string) (int, error) {
 	w.mu.Lock()
-	if f := w.cur; f != nil && len(s) < cap(f.buf)-len(f.buf) && len(f.buf) > 0 && w.failure.Load() == nil {
+	if f := w.cur; f != nil && len(s) < cap(f.buf)-len(f.buf) {
 		f.buf = append(f.buf, s...)
 		w.mu.Unlock()
 		return len(s), nil
 	}
 	w.mu.Unlock()
-	return writeSlow(w, s)
+	return fill(w, s, true)
 }
 
-// writeSlow is Write and WriteString when p does not fit in the current
-// frame: it seals frames and starts new ones, waiting for a free frame if
-// it must, with the writers' turn held throughout.
-func writeSlow[T []byte | string](w *Writer, p T) (n int, err error) {
-	w.wmu.Lock()
-	defer w.wmu.Unlock()
+// fill is Write when p does not fit in the current frame: it queues frames
+// and starts new ones, waiting for a free frame if it must, with the
+// writers' turn held throughout. With whole set, a p of at most FlushSize
+// bytes goes into one frame; without, p fills the current frame to the
+// brim first (ReadFrom's chunks have no lines to keep whole).
+func fill[T []byte | string](w *Writer, p T, whole bool) (n int, err error) {
+	w.turn.Lock()
+	defer w.turn.Unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.usableLocked(); err != nil {
@@ -201,28 +185,25 @@ func writeSlow[T []byte | string](w *Writer, p T) (n int, err error) {
 	size := w.cfg.flushSize
 	for len(p) > 0 {
 		f := w.cur
-		if f == nil || f.avail() == 0 || (len(p) <= size && len(p) > f.avail()) {
-			// Seal a frame that cannot take p whole; start a new one.
-			if f != nil {
-				w.sealLocked(f)
-			}
+		if f != nil && whole && len(p) <= size && len(p) > f.avail() {
+			w.queueLocked() // p fits whole in a fresh frame, not in f
+			f = nil
+		}
+		if f == nil {
 			if f, err = w.newFrameLocked(); err != nil {
 				if errors.Is(err, ErrDropped) {
 					w.dropLocked(len(p))
 				}
-				break
+				return n, err
 			}
-		}
-		if len(f.buf) == 0 {
-			w.startedLocked(f)
 		}
 		c := min(len(p), f.avail())
 		f.buf = append(f.buf, p[:c]...)
 		p = p[c:]
 		n += c
 		if f.avail() == 0 {
-			w.sealLocked(f)
+			w.queueLocked()
 		}
 	}
-	return n, err
+	return n, nil
 }

@@ -66,10 +66,7 @@ func getObject(t testing.TB, c *oss.Client, key string) []byte {
 // is installed, with gzip -dc or zstd -dc, and checks that they agree.
 func decode(t testing.TB, codec compress.Codec, obj []byte) []byte {
 	t.Helper()
-	r, err := compress.NewReader(bytes.NewReader(obj))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := compress.NewReader(bytes.NewReader(obj))
 	defer r.Close()
 	got, err := io.ReadAll(r)
 	if err != nil {
@@ -205,7 +202,7 @@ func TestIOCopy(t *testing.T) {
 			srv := newServer(t)
 			src := logData(1, size)
 			key := "bulk.log" + codec.Extension()
-			// No timer: on a slow machine it could seal a frame short.
+			// No timer: on a slow machine it could queue a frame short.
 			w := newWriter(t, srv.Client(), key, ossappend.WithCodec(codec), ossappend.WithFlushInterval(0))
 			n, err := io.Copy(w, &chunkReader{data: src, chunk: 32 << 10})
 			if err != nil || n != int64(len(src)) {
@@ -234,7 +231,7 @@ func TestIOCopy(t *testing.T) {
 
 func TestSizeFlushes(t *testing.T) {
 	srv := newServer(t)
-	// No timer, so that only size seals frames, however slow the machine.
+	// No timer, so that only size queues frames, however slow the machine.
 	w := newWriter(t, srv.Client(), "size.log", ossappend.WithFlushSize(1000), ossappend.WithFlushInterval(0))
 	defer w.Close()
 	// 10 writes of 250 bytes fill two frames and start a third.
@@ -266,7 +263,7 @@ func TestTimeFlushes(t *testing.T) {
 	// The 500 bytes, half a frame, go out without Flush.
 	waitFor(t, "the time-triggered append", func() bool { return w.Stats().FramesStored == 1 })
 	if st := w.Stats(); st.FramesStored != 1 || st.Pending != 0 {
-		t.Fatalf("stats %+v: want the half frame sealed by the timer and stored", st)
+		t.Fatalf("stats %+v: want the half frame queued by the timer and stored", st)
 	}
 	if got := getObject(t, srv.Client(), "time.log"); string(got) != line {
 		t.Fatal("object differs from the write")

@@ -12,10 +12,7 @@ import (
 // decode returns the bytes an object holds once its frames are decoded;
 // an uncompressed object is returned as it is.
 func decode(obj []byte) ([]byte, error) {
-	r, err := compress.NewReader(bytes.NewReader(obj))
-	if err != nil {
-		return nil, err
-	}
+	r := compress.NewReader(bytes.NewReader(obj))
 	defer r.Close()
 	return io.ReadAll(r)
 }

@@ -53,7 +53,7 @@ func readObject(client *oss.Client, bucket, key string) string {
 		log.Fatal(err)
 	}
 	defer res.Body.Close()
-	dec, _ := compress.NewReader(res.Body)
+	dec := compress.NewReader(res.Body)
 	defer dec.Close()
 	text, err := io.ReadAll(dec)
 	if err != nil {

@@ -1,4 +1,4 @@
-package ossappend_test
+package ossread_test
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/ossappend/ossappend"
 	"github.com/ossappend/ossappend/compress"
+	"github.com/ossappend/ossappend/ossread"
 	"github.com/ossappend/ossappend/osstest"
 )
 
@@ -30,13 +31,13 @@ func ExampleFollower() {
 	fmt.Fprintln(w, "service started")
 	w.Flush()
 
-	f, err := ossappend.NewFollower(ctx, client, "examples", "logs/app.log.zst",
-		ossappend.WithPollInterval(10*time.Millisecond))
+	f, err := ossread.NewFollower(ctx, client, "examples", "logs/app.log.zst",
+		ossread.WithPollInterval(10*time.Millisecond))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer f.Close()
-	dec, _ := compress.NewReader(f) // decodes each frame as soon as it is stored
+	dec := compress.NewReader(f) // decodes each frame as soon as it is stored
 	defer dec.Close()
 	lines := bufio.NewScanner(dec)
 

@@ -1,4 +1,4 @@
-package ossappend_test
+package ossread_test
 
 // Tests of Follower against osstest through the real SDK
 // client. They never sleep to order events: a test that waits for the
@@ -19,6 +19,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 	"github.com/ossappend/ossappend"
 	"github.com/ossappend/ossappend/compress"
+	"github.com/ossappend/ossappend/ossread"
 	"github.com/ossappend/ossappend/osstest"
 )
 
@@ -29,9 +30,9 @@ const followBucket = "follow-test"
 const followDeadline = 60 * time.Second
 
 // fastFollow polls and retries within milliseconds, to keep tests quick.
-var fastFollow = []ossappend.FollowOption{
-	ossappend.WithPollInterval(5 * time.Millisecond),
-	ossappend.WithFollowRetry(ossappend.Retry{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxAttempts: 20}),
+var fastFollow = []ossread.Option{
+	ossread.WithPollInterval(5 * time.Millisecond),
+	ossread.WithRetry(ossappend.Retry{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxAttempts: 20}),
 }
 
 var followCodecs = []compress.Codec{compress.None(), compress.Gzip(-1), compress.Zstd(3), compress.S2()}
@@ -46,9 +47,9 @@ func newFollowServer(t *testing.T, opts ...osstest.Option) (*osstest.Server, *os
 	return srv, srv.Client()
 }
 
-func newTestFollower(t *testing.T, c ossappend.FollowClient, key string, opts ...ossappend.FollowOption) *ossappend.Follower {
+func newTestFollower(t *testing.T, c ossread.Client, key string, opts ...ossread.Option) *ossread.Follower {
 	t.Helper()
-	f, err := ossappend.NewFollower(context.Background(), c, followBucket, key, append(fastFollow[:len(fastFollow):len(fastFollow)], opts...)...)
+	f, err := ossread.NewFollower(context.Background(), c, followBucket, key, append(fastFollow[:len(fastFollow):len(fastFollow)], opts...)...)
 	if err != nil {
 		t.Fatalf("NewFollower(%s): %v", key, err)
 	}
@@ -191,7 +192,7 @@ func TestFollowSeesAppendsAfterStart(t *testing.T) {
 			first := writeBatch(0)
 
 			f := newTestFollower(t, c, key)
-			dec, _ := compress.NewReader(f)
+			dec := compress.NewReader(f)
 			defer dec.Close()
 			lr := followLines(dec)
 			lr.expect(t, first...)
@@ -200,7 +201,7 @@ func TestFollowSeesAppendsAfterStart(t *testing.T) {
 			}
 			followWaitFor(t, "Offset() to reach the object's end", func() bool { return f.Offset() == w.Stats().BytesAppended })
 			f.Close()
-			if err := lr.end(t); !errors.Is(err, ossappend.ErrFollowerClosed) {
+			if err := lr.end(t); !errors.Is(err, ossread.ErrClosed) {
 				t.Errorf("after Close the reader stopped with %v, want ErrFollowerClosed", err)
 			}
 		})
@@ -221,7 +222,7 @@ func TestFollowSealedObjectEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newTestFollower(t, c, "sealed.log.zst")
-	dec, _ := compress.NewReader(f)
+	dec := compress.NewReader(f)
 	lr := followLines(dec)
 	lr.expect(t, "first")
 	fmt.Fprintln(w, "last")
@@ -237,7 +238,7 @@ func TestFollowSealedObjectEnds(t *testing.T) {
 func TestFollowStartAtEnd(t *testing.T) {
 	_, c := newFollowServer(t)
 	followAppend(t, c, "k.log", []byte("old\n"))
-	f := newTestFollower(t, c, "k.log", ossappend.WithStartAtEnd())
+	f := newTestFollower(t, c, "k.log", ossread.WithStartAtEnd())
 	if got := f.Offset(); got != 4 {
 		t.Fatalf("Offset() = %d, want 4", got)
 	}
@@ -259,14 +260,14 @@ func TestFollowStartOffsetResumes(t *testing.T) {
 	}
 	f.Close()
 	followAppend(t, c, "k.log", []byte("two\n"))
-	g := newTestFollower(t, c, "k.log", ossappend.WithStartOffset(f.Offset()))
+	g := newTestFollower(t, c, "k.log", ossread.WithStartOffset(f.Offset()))
 	followLines(g).expect(t, "two")
 }
 
 func TestFollowStartOffsetPastEnd(t *testing.T) {
 	_, c := newFollowServer(t)
 	followAppend(t, c, "k.log", []byte("one\n"))
-	_, err := ossappend.NewFollower(context.Background(), c, followBucket, "k.log", ossappend.WithStartOffset(5))
+	_, err := ossread.NewFollower(context.Background(), c, followBucket, "k.log", ossread.WithStartOffset(5))
 	if !errors.Is(err, ossappend.ErrInvalidArgument) {
 		t.Fatalf("NewFollower past the end: %v, want ErrInvalidArgument", err)
 	}
@@ -276,15 +277,15 @@ func TestFollowBadArguments(t *testing.T) {
 	_, c := newFollowServer(t)
 	for name, tc := range map[string]struct {
 		bucket, key string
-		opt         ossappend.FollowOption
+		opt         ossread.Option
 	}{
-		"poll interval": {followBucket, "k", ossappend.WithPollInterval(0)},
-		"start offset":  {followBucket, "k", ossappend.WithStartOffset(-1)},
-		"retry":         {followBucket, "k", ossappend.WithFollowRetry(ossappend.Retry{})},
+		"poll interval": {followBucket, "k", ossread.WithPollInterval(0)},
+		"start offset":  {followBucket, "k", ossread.WithStartOffset(-1)},
+		"retry":         {followBucket, "k", ossread.WithRetry(ossappend.Retry{})},
 		"bucket":        {"B", "k", nil},
 		"key":           {followBucket, "", nil},
 	} {
-		_, err := ossappend.NewFollower(context.Background(), c, tc.bucket, tc.key, tc.opt)
+		_, err := ossread.NewFollower(context.Background(), c, tc.bucket, tc.key, tc.opt)
 		if !errors.Is(err, ossappend.ErrInvalidArgument) {
 			t.Errorf("%s: NewFollower = %v, want ErrInvalidArgument", name, err)
 		}
@@ -293,11 +294,11 @@ func TestFollowBadArguments(t *testing.T) {
 
 func TestFollowMissingObject(t *testing.T) {
 	_, c := newFollowServer(t)
-	_, err := ossappend.NewFollower(context.Background(), c, followBucket, "missing.log")
-	if !errors.Is(err, ossappend.ErrNoSuchKey) {
+	_, err := ossread.NewFollower(context.Background(), c, followBucket, "missing.log")
+	if !errors.Is(err, ossread.ErrNoSuchKey) {
 		t.Fatalf("NewFollower of a missing object: %v, want ErrNoSuchKey", err)
 	}
-	_, err = ossappend.NewFollower(context.Background(), c, "no-such-bucket", "k.log")
+	_, err = ossread.NewFollower(context.Background(), c, "no-such-bucket", "k.log")
 	if !errors.Is(err, ossappend.ErrNoSuchBucket) {
 		t.Fatalf("NewFollower in a missing bucket: %v, want ErrNoSuchBucket", err)
 	}
@@ -306,7 +307,7 @@ func TestFollowMissingObject(t *testing.T) {
 func TestFollowWaitsForObject(t *testing.T) {
 	_, c := newFollowServer(t)
 	// WithStartAtEnd has no effect on an object created after the start.
-	f := newTestFollower(t, c, "later.log", ossappend.WithWaitForObject(), ossappend.WithStartAtEnd())
+	f := newTestFollower(t, c, "later.log", ossread.WithWaitForObject(), ossread.WithStartAtEnd())
 	lr := followLines(f)
 	followAppend(t, c, "later.log", []byte("hello\n"))
 	lr.expect(t, "hello")
@@ -315,7 +316,7 @@ func TestFollowWaitsForObject(t *testing.T) {
 func TestFollowNormalObject(t *testing.T) {
 	_, c := newFollowServer(t)
 	followPutNormal(t, c, "normal.log", "hi\n")
-	_, err := ossappend.NewFollower(context.Background(), c, followBucket, "normal.log")
+	_, err := ossread.NewFollower(context.Background(), c, followBucket, "normal.log")
 	if !errors.Is(err, ossappend.ErrNotAppendable) {
 		t.Fatalf("NewFollower of a Normal object: %v, want ErrNotAppendable", err)
 	}
@@ -324,7 +325,7 @@ func TestFollowNormalObject(t *testing.T) {
 func TestFollowAccessDenied(t *testing.T) {
 	srv, _ := newFollowServer(t)
 	cfg := srv.Config().WithCredentialsProvider(credentials.NewStaticCredentialsProvider(osstest.AccessKeyID, "wrong-secret"))
-	_, err := ossappend.NewFollower(context.Background(), oss.NewClient(cfg), followBucket, "k.log")
+	_, err := ossread.NewFollower(context.Background(), oss.NewClient(cfg), followBucket, "k.log")
 	if !errors.Is(err, ossappend.ErrAccessDenied) {
 		t.Fatalf("NewFollower with a wrong secret: %v, want ErrAccessDenied", err)
 	}
@@ -342,11 +343,11 @@ func TestFollowObjectGoesAway(t *testing.T) {
 	}{
 		"deleted": {
 			func(t *testing.T, c *oss.Client) { followDelete(t, c, "k.log") },
-			[]error{ossappend.ErrObjectReplaced},
+			[]error{ossread.ErrObjectReplaced},
 		},
 		"Normal": {
 			func(t *testing.T, c *oss.Client) { followPutNormal(t, c, "k.log", "one\ntwo\n") },
-			[]error{ossappend.ErrObjectReplaced, ossappend.ErrNotAppendable},
+			[]error{ossread.ErrObjectReplaced, ossappend.ErrNotAppendable},
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -402,7 +403,7 @@ func TestFollowObjectReplacedByLonger(t *testing.T) {
 	for err == nil {
 		_, err = f.Read(buf)
 	}
-	if !errors.Is(err, ossappend.ErrObjectReplaced) {
+	if !errors.Is(err, ossread.ErrObjectReplaced) {
 		t.Fatalf("Read = %v, want ErrObjectReplaced", err)
 	}
 }
@@ -429,7 +430,7 @@ func TestFollowGivesUp(t *testing.T) {
 	srv, c := newFollowServer(t)
 	followAppend(t, c, "k.log", []byte("one\n"))
 	c = oss.NewClient(srv.Config().WithRetryMaxAttempts(1)) // only the Follower retries
-	f := newTestFollower(t, c, "k.log", ossappend.WithFollowRetry(ossappend.Retry{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 3}))
+	f := newTestFollower(t, c, "k.log", ossread.WithRetry(ossappend.Retry{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 3}))
 	lr := followLines(f)
 	lr.expect(t, "one")
 	srv.SetFaults(1, osstest.Fault{Op: "HeadObject", Kind: osstest.FaultError503})
@@ -442,7 +443,7 @@ func TestFollowContextEnds(t *testing.T) {
 	_, c := newFollowServer(t)
 	followAppend(t, c, "k.log", []byte("one\n"))
 	ctx, cancel := context.WithCancel(context.Background())
-	f, err := ossappend.NewFollower(ctx, c, followBucket, "k.log", fastFollow...)
+	f, err := ossread.NewFollower(ctx, c, followBucket, "k.log", fastFollow...)
 	if err != nil {
 		t.Fatal(err)
 	}

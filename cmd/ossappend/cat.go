@@ -13,6 +13,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend"
 	"github.com/ossappend/ossappend/compress"
+	"github.com/ossappend/ossappend/ossread"
 )
 
 // catCmd is "ossappend cat": an object, decoded, to standard output.
@@ -60,7 +61,7 @@ func (c *catCmd) Run(g *globals, e *env) error {
 		src = res.Body
 	}
 	if !c.Raw {
-		dec, _ := compress.NewReader(src)
+		dec := compress.NewReader(src)
 		defer dec.Close()
 		src = dec
 	}
@@ -80,15 +81,15 @@ func (c *catCmd) Run(g *globals, e *env) error {
 }
 
 // follower makes the Follower of cat -f.
-func (c *catCmd) follower(ctx context.Context, client *oss.Client, u objectURL) (*ossappend.Follower, error) {
-	opts := []ossappend.FollowOption{ossappend.WithPollInterval(c.Poll)}
+func (c *catCmd) follower(ctx context.Context, client *oss.Client, u objectURL) (*ossread.Follower, error) {
+	opts := []ossread.Option{ossread.WithPollInterval(c.Poll)}
 	if c.FromEnd {
-		opts = append(opts, ossappend.WithStartAtEnd())
+		opts = append(opts, ossread.WithStartAtEnd())
 	}
 	if c.Wait {
-		opts = append(opts, ossappend.WithWaitForObject())
+		opts = append(opts, ossread.WithWaitForObject())
 	}
-	f, err := ossappend.NewFollower(ctx, client, u.Bucket, u.Key, opts...)
+	f, err := ossread.NewFollower(ctx, client, u.Bucket, u.Key, opts...)
 	if errors.Is(err, ossappend.ErrNotAppendable) {
 		err = fmt.Errorf("%w (cat without -f prints it)", err)
 	}
@@ -101,7 +102,7 @@ func describeGet(err error) error {
 	if errors.As(err, &se) {
 		switch se.Code {
 		case "NoSuchKey":
-			return fmt.Errorf("%w: %w", ossappend.ErrNoSuchKey, err)
+			return fmt.Errorf("%w: %w", ossread.ErrNoSuchKey, err)
 		case "NoSuchBucket":
 			return fmt.Errorf("%w: %w", ossappend.ErrNoSuchBucket, err)
 		case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch":

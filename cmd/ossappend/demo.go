@@ -132,7 +132,7 @@ func (d *demoCmd) verify(ctx context.Context, client *oss.Client, run *demoRun) 
 	if got := compress.Detect(peekHead(res)); got != run.codec.Name() {
 		return fmt.Errorf("the object is %s-encoded, want %s", got, run.codec.Name())
 	}
-	dec, _ := compress.NewReader(res.Body)
+	dec := compress.NewReader(res.Body)
 	defer dec.Close()
 	_, err = verifyLogs(dec, d.Lines, d.Workers, run.digest)
 	return err

@@ -1,0 +1,115 @@
+package ossappend
+
+import (
+	"fmt"
+	"time"
+)
+
+// This file holds the filling side's small steps, all called with
+// Writer.mu held: taking a frame, queuing it, counting what is dropped.
+//
+// The current frame, w.cur, always holds at least one byte: a frame
+// becomes current when the first bytes are copied into it, and stops being
+// current when it is queued. So Write's fast path needs no other check than
+// room, and a writer that is closed or failed simply has no current frame.
+
+// fillCounts are the filling side's counters, under Writer.mu.
+type fillCounts struct {
+	queued   uint64 // seq of the last queued frame; frames queued
+	written  int64  // bytes in queued frames
+	dropped  int64  // bytes a non-blocking writer refused
+	lastDrop time.Time
+}
+
+// usableLocked returns why the writer takes no more bytes, if it does not.
+func (w *Writer) usableLocked() error {
+	if w.closed {
+		return errClosed
+	}
+	if err := w.failure.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// newFrameLocked takes a free frame and makes it the current one; the
+// caller fills it at once. It is called with both turn and mu held; if no
+// frame is free it waits for one with mu released, so that the timer,
+// Flush and Close go on, while turn keeps other writes out and this
+// write's frames together. In non-blocking mode it returns ErrDropped
+// instead of waiting.
+func (w *Writer) newFrameLocked() (*frame, error) {
+	f := w.frames.tryGet()
+	if f == nil {
+		if w.cfg.nonBlocking {
+			return nil, errDropped
+		}
+		w.mu.Unlock()
+		f = w.frames.get(w.closing)
+		w.mu.Lock()
+		if f == nil {
+			return nil, errClosed
+		}
+		if err := w.usableLocked(); err != nil {
+			w.frames.put(f)
+			return nil, err
+		}
+	}
+	w.cur = f
+	if d := w.cfg.flushInterval; d > 0 {
+		f.born = time.Now()
+		if w.timer == nil {
+			w.timer = time.AfterFunc(d, w.timeUp)
+		} else {
+			w.timer.Reset(d)
+		}
+	}
+	return f, nil
+}
+
+// queueLocked hands the current frame to the pipeline: it numbers it and
+// queues it for the append loop (and the compressors). The channels never
+// block: they hold every frame.
+func (w *Writer) queueLocked() {
+	f := w.cur
+	if f == nil {
+		return
+	}
+	w.cur = nil
+	w.fill.queued++
+	w.fill.written += int64(len(f.buf))
+	f.seq = w.fill.queued
+	if w.encodeQ != nil {
+		w.queue <- f
+		w.encodeQ <- f
+		return
+	}
+	f.enc = f.buf
+	w.queue <- f
+}
+
+// timeUp runs when the current frame may have reached FlushInterval: it
+// queues the frame if it has, or waits for the rest of its time.
+func (w *Writer) timeUp() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cur == nil {
+		return // queued since: its successor rearms the timer
+	}
+	if left := w.cfg.flushInterval - time.Since(w.cur.born); left > 0 {
+		w.timer.Reset(left)
+		return
+	}
+	w.queueLocked()
+}
+
+// dropLocked counts n dropped bytes and tells the error handler, at most
+// once a second.
+func (w *Writer) dropLocked(n int) {
+	w.fill.dropped += int64(n)
+	if w.notes == nil || time.Since(w.fill.lastDrop) < time.Second {
+		return
+	}
+	w.fill.lastDrop = time.Now()
+	w.report(fmt.Errorf("ossappend: %w: %d bytes so far (non-blocking writer, buffers full)", ErrDropped, w.fill.dropped))
+}

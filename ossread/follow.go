@@ -1,0 +1,347 @@
+package ossread
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/ossappend/ossappend/internal/ossapi"
+)
+
+// Client is the part of the OSS client a Follower uses. *oss.Client
+// satisfies it.
+type Client interface {
+	HeadObject(ctx context.Context, req *oss.HeadObjectRequest, optFns ...func(*oss.Options)) (*oss.HeadObjectResult, error)
+	GetObject(ctx context.Context, req *oss.GetObjectRequest, optFns ...func(*oss.Options)) (*oss.GetObjectResult, error)
+}
+
+// Errors of this package. Their texts carry no package name: the errors
+// that wrap them begin with "ossread: ".
+var (
+	// ErrNoSuchKey means the object to read does not exist (see
+	// WithWaitForObject).
+	ErrNoSuchKey = ossapi.ErrNoSuchKey
+
+	// ErrObjectReplaced means the followed object was deleted, truncated or
+	// replaced by another object: what it holds now does not continue the
+	// bytes the Follower has read.
+	ErrObjectReplaced = errors.New("followed object was deleted or replaced")
+
+	// ErrClosed is returned by Read after Close.
+	ErrClosed = errors.New("follower is closed")
+)
+
+var errClosed = fmt.Errorf("ossread: %w", ErrClosed)
+
+// A Follower reads an appendable object as it grows, as tail -f reads a
+// file: Read returns the object's bytes, and once it has returned all of
+// them, it waits for more, polling OSS with HeadObject and fetching new
+// bytes with ranged GetObject requests. Read returns the bytes it has as
+// soon as it has some, without waiting to fill its buffer, so a decoder
+// reading from a Follower sees each frame as soon as it is stored (see
+// compress.NewReader).
+//
+// Read returns io.EOF once it has read all of a sealed object. It returns
+// an error wrapping ErrObjectReplaced if the object is deleted, truncated,
+// replaced, or turns into a Normal object, ErrClosed after Close, and the
+// context's error once the context given to NewFollower ends. A Follower
+// that starts at the object's first byte or at its end also checks each
+// stretch of bytes it reads against the object's CRC-64, so it tells a
+// replacement even by a longer object; it does so once it has read the
+// stretch, so the Read that returns its last bytes succeeds and the next
+// one reports ErrObjectReplaced. A Follower that starts elsewhere tells a
+// replacement only when the object shrinks, disappears or turns Normal.
+//
+// A Follower is not safe for concurrent use, except that Close and Offset
+// may be called while a Read is under way.
+type Follower struct {
+	c      Client
+	bucket string
+	key    string
+	cfg    config
+	ctx    context.Context
+	cancel context.CancelFunc
+	closed atomic.Bool
+
+	seen     bool   // the object has existed
+	waited   bool   // it did not exist at first (WithWaitForObject)
+	off      int64  // the next byte to read
+	crc      uint64 // CRC-64 of bytes 0..off, if crcKnown
+	crcKnown bool
+	pos      atomic.Int64 // off, for Offset
+
+	end    ossapi.Object // the object at the last poll
+	polled bool          // a poll has found nothing new since the last wait
+
+	body    io.ReadCloser // the GetObject being read, bytes off..end
+	backoff ossapi.Backoff
+	err     error // sticky: what every later Read returns
+}
+
+// NewFollower returns a Follower of the object key in bucket.
+//
+// It checks its arguments and options, then asks OSS for the object with
+// HeadObject, so that a missing object (ErrNoSuchKey, unless
+// WithWaitForObject), a Normal object (ErrNotAppendable), a missing bucket
+// (ErrNoSuchBucket) and refused credentials (ErrAccessDenied) are reported
+// here rather than by the first Read. The SDK client's own retries apply
+// to that request, the Follower's retry policy does not.
+//
+// ctx bounds the Follower's whole life: when it ends, Read returns its
+// error. Close the Follower when done to release its resources.
+func NewFollower(ctx context.Context, c Client, bucket, key string, opts ...Option) (*Follower, error) {
+	if err := ossapi.CheckTarget(c, bucket, key); err != nil {
+		return nil, fmt.Errorf("ossread: %w", err)
+	}
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("ossread: %w", err)
+	}
+	f := &Follower{c: c, bucket: bucket, key: key, cfg: cfg, backoff: cfg.backoff()}
+	f.ctx, f.cancel = context.WithCancel(ctx)
+	if err := f.poll(); err != nil {
+		f.cancel()
+		return nil, f.final(err)
+	}
+	return f, nil
+}
+
+// Offset returns the offset in the object of the next byte Read will
+// return: where the Follower started plus the bytes it has read. A new
+// Follower made with WithStartOffset(Offset()) goes on from there.
+func (f *Follower) Offset() int64 { return f.pos.Load() }
+
+// Close stops the Follower: a Read under way returns, and later ones
+// return ErrClosed. Close always returns nil; it may be called more than
+// once and from any goroutine.
+func (f *Follower) Close() error {
+	f.closed.Store(true)
+	f.cancel()
+	return nil
+}
+
+// Read reads up to len(p) bytes of the object, waiting for the object to
+// grow if the Follower has read all of it. It returns as soon as it has
+// read at least one byte.
+func (f *Follower) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, f.err
+	}
+	for f.err == nil {
+		var n int
+		var err error
+		switch {
+		case f.ctx.Err() != nil:
+			err = f.ctx.Err()
+		case f.body != nil:
+			n, err = f.readBody(p)
+		case f.off < f.end.Length:
+			err = f.open()
+		case f.end.Sealed:
+			err = io.EOF
+		case f.polled:
+			if err = ossapi.Sleep(f.ctx, f.cfg.poll); err == nil {
+				f.polled = false
+				err = f.poll()
+			}
+		default:
+			err = f.poll()
+		}
+		if err != nil {
+			f.err = f.settle(err, n > 0)
+		}
+		if n > 0 {
+			f.backoff.Reset()
+			return n, nil
+		}
+	}
+	if f.body != nil {
+		f.body.Close()
+		f.body = nil
+	}
+	return 0, f.err
+}
+
+// stepError is the failure of one request of a Follower.
+type stepError struct {
+	op        string // "head", "get bytes=0-99", ...
+	err       error
+	transient bool // repeating the request may help
+}
+
+func (s *stepError) Error() string { return s.op + ": " + s.err.Error() }
+func (s *stepError) Unwrap() error { return s.err }
+
+// final turns the failure of a step into the error Read returns.
+func (f *Follower) final(err error) error {
+	if err == io.EOF {
+		return err
+	}
+	return fmt.Errorf("ossread: %s/%s: %w", f.bucket, f.key, err)
+}
+
+// settle turns the failure of one step of Read into the sticky error, or
+// into nil after waiting out the backoff if the failure may pass. A
+// transient failure after progress (read > 0) is retried at once.
+func (f *Follower) settle(err error, read bool) error {
+	if f.closed.Load() {
+		return errClosed
+	}
+	if ctxErr := f.ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	var step *stepError
+	if !errors.As(err, &step) || !step.transient {
+		return f.final(err)
+	}
+	if read {
+		return nil
+	}
+	delay, gaveUp := f.backoff.Next(step.err)
+	if gaveUp != nil {
+		return f.final(fmt.Errorf("%s: %w", step.op, gaveUp))
+	}
+	if err := ossapi.Sleep(f.ctx, delay); err != nil {
+		return f.settle(err, false)
+	}
+	return nil
+}
+
+// failure describes the error of a request, marking it transient when
+// repeating the request may help.
+func (f *Follower) failure(op string, err error) error {
+	if f.ctx.Err() != nil {
+		return f.ctx.Err()
+	}
+	return &stepError{op: op, err: ossapi.Describe(err), transient: ossapi.Classify(err) == ossapi.Uncertain}
+}
+
+func (f *Follower) replaced(format string, args ...any) error {
+	return fmt.Errorf("%w: it %s", ErrObjectReplaced, fmt.Sprintf(format, args...))
+}
+
+// poll asks OSS how long the object is now.
+func (f *Follower) poll() error {
+	obj, err := ossapi.Head(f.ctx, f.c, f.bucket, f.key)
+	switch {
+	case err != nil:
+		return f.failure("head", err)
+	case !obj.Exists && f.seen:
+		return f.replaced("was deleted")
+	case !obj.Exists && !f.cfg.wait:
+		return ErrNoSuchKey
+	case !obj.Exists:
+		f.waited, f.polled = true, true
+		return nil
+	case obj.Type != "Appendable" && f.seen:
+		return fmt.Errorf("%w: %w: it is now a %s object", ErrObjectReplaced, ossapi.ErrNotAppendable, obj.Kind())
+	case obj.Type != "Appendable":
+		return fmt.Errorf("%w: it is a %s object, which cannot grow (read it whole instead)", ossapi.ErrNotAppendable, obj.Kind())
+	}
+	if !f.seen {
+		if err := f.begin(obj); err != nil {
+			return err
+		}
+	}
+	if obj.Length < f.off {
+		return f.replaced("shrank to %d bytes, %d were read", obj.Length, f.off)
+	}
+	f.end = obj
+	f.polled = obj.Length == f.off
+	f.backoff.Reset()
+	if obj.Length == f.off {
+		return f.checkCRC()
+	}
+	return nil
+}
+
+// begin places the Follower at its start, the first time it finds the
+// object.
+func (f *Follower) begin(obj ossapi.Object) error {
+	f.seen = true
+	switch {
+	case f.cfg.startAtEnd && !f.waited:
+		f.off, f.crc, f.crcKnown = obj.Length, obj.CRC, obj.HasCRC
+	case f.cfg.start > obj.Length:
+		return fmt.Errorf("%w: start offset %d is past the end of the object (%d bytes)", ossapi.ErrInvalidArgument, f.cfg.start, obj.Length)
+	case f.cfg.start > 0:
+		f.off, f.crcKnown = f.cfg.start, false
+	default:
+		f.off, f.crc, f.crcKnown = 0, 0, true
+	}
+	f.pos.Store(f.off)
+	return nil
+}
+
+// checkCRC compares the CRC-64 of what was read with the object's, when
+// the Follower has read exactly as far as its last poll saw.
+func (f *Follower) checkCRC() error {
+	if f.crcKnown && f.end.HasCRC && f.off == f.end.Length && f.crc != f.end.CRC {
+		return f.replaced("holds other bytes than those read (its CRC-64 is %d, theirs %d)", f.end.CRC, f.crc)
+	}
+	return nil
+}
+
+// open starts a ranged GetObject of the bytes off..end.
+func (f *Follower) open() error {
+	rng := fmt.Sprintf("bytes=%d-%d", f.off, f.end.Length-1)
+	res, err := f.c.GetObject(f.ctx, &oss.GetObjectRequest{
+		Bucket: &f.bucket, Key: &f.key, Range: &rng, RangeBehavior: oss.Ptr("standard"),
+	})
+	if err != nil {
+		if ossapi.IsNoSuchKey(err) {
+			return f.replaced("was deleted")
+		}
+		if se := ossapi.ServiceError(err); se != nil && se.StatusCode == http.StatusRequestedRangeNotSatisfiable {
+			return f.replaced("shrank below %d bytes", f.end.Length)
+		}
+		return f.failure("get "+rng, err)
+	}
+	if kind := oss.ToString(res.ObjectType); kind != "" && kind != "Appendable" {
+		res.Body.Close()
+		return fmt.Errorf("%w: %w: it is now a %s object", ErrObjectReplaced, ossapi.ErrNotAppendable, kind)
+	}
+	if cr := oss.ToString(res.ContentRange); !strings.HasPrefix(cr, fmt.Sprintf("bytes %d-", f.off)) {
+		res.Body.Close()
+		return &stepError{op: "get " + rng, err: fmt.Errorf("answered with range %q", cr), transient: true}
+	}
+	f.body = res.Body
+	return nil
+}
+
+// readBody reads from the GetObject under way, never past end.
+func (f *Follower) readBody(p []byte) (int, error) {
+	if rest := f.end.Length - f.off; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	n, err := f.body.Read(p)
+	if f.crcKnown {
+		f.crc = ossapi.UpdateCRC64(f.crc, p[:n])
+	}
+	f.off += int64(n)
+	f.pos.Store(f.off)
+	if f.off == f.end.Length {
+		f.body.Close()
+		f.body = nil
+		return n, f.checkCRC()
+	}
+	if err != nil {
+		f.body.Close()
+		f.body = nil
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return n, f.failure(fmt.Sprintf("read at %d", f.off), err)
+	}
+	return n, nil
+}
