@@ -1,6 +1,7 @@
 package ossappend
 
 import (
+	"math/bits"
 	"sync"
 	"time"
 )
@@ -11,34 +12,36 @@ import (
 // one pair of hands: the filling side's (as the current frame), the
 // pipeline's (from queued to settled), or the pool's.
 type frame struct {
-	buf  []byte    // the written bytes; cap is FlushSize
+	buf  []byte    // the written bytes; cap grows to FlushSize as needed
+	n    int       // len(buf) when queued, kept once buf goes back
 	enc  []byte    // the bytes to append: buf itself, or buf compressed
 	err  error     // the compressor's error
 	seq  uint64    // queue order, from 1; appends follow it
 	born time.Time // when the first byte arrived, for FlushInterval
+	cost int64     // bytes drawn from the writer's Budget for buf
 
 	// ready carries one token from the compressor to the append loop when
 	// enc is ready; it is reused from use to use.
 	ready chan struct{}
 }
 
-// avail is the room left in the frame.
+// avail is the room left in the frame's buffer as it is now; the buffer
+// may grow up to FlushSize.
 func (f *frame) avail() int { return cap(f.buf) - len(f.buf) }
 
-// framePool hands out a writer's frames: MaxInflight+1 of them, so memory
-// never grows past that set. Buffers are allocated on first use, so a
-// writer that never fills more than one frame holds one buffer. The free
-// list is a stack: the frame settled last, whose buffer is still warm in
-// the CPU's caches, is filled next.
+// framePool hands out a writer's frames: MaxInflight+1 of them, which
+// bounds the memory a writer holds. A frame in the pool holds no buffer:
+// buffers come from the process-wide buffer pools when a frame starts
+// filling, grow as it fills, and go back when it is settled, so a quiet
+// writer holds next to nothing and a busy one reuses warm buffers.
 type framePool struct {
 	mu     sync.Mutex
 	free   []*frame
 	tokens chan struct{} // one per frame in free, so that get can wait
-	size   int           // FlushSize
 }
 
-func newFramePool(slots, size int) *framePool {
-	p := &framePool{tokens: make(chan struct{}, slots), size: size}
+func newFramePool(slots int) *framePool {
+	p := &framePool{tokens: make(chan struct{}, slots)}
 	for range slots {
 		p.free = append(p.free, &frame{ready: make(chan struct{}, 1)})
 		p.tokens <- struct{}{}
@@ -75,20 +78,56 @@ func (p *framePool) pop() *frame {
 	f := p.free[len(p.free)-1]
 	p.free = p.free[:len(p.free)-1]
 	p.mu.Unlock()
-	if f.buf == nil {
-		f.buf = make([]byte, 0, p.size)
-	}
 	return f
 }
 
-// put empties f and returns it to the pool, keeping its buffers. f.enc is
-// left as it is: queuing points it at buf, or compressing overwrites it,
-// before anything reads it.
+// put returns f to the pool. Its buffers must have gone back already.
 func (p *framePool) put(f *frame) {
-	f.buf = f.buf[:0]
-	f.err, f.seq, f.born = nil, 0, time.Time{}
+	f.buf, f.enc, f.n = nil, nil, 0
+	f.err, f.seq, f.born, f.cost = nil, 0, time.Time{}, 0
 	p.mu.Lock()
 	p.free = append(p.free, f) // within the capacity of the slots
 	p.mu.Unlock()
 	p.tokens <- struct{}{} // never blocks: the channel holds every frame
+}
+
+// The process-wide buffer pools, one per capacity. Capacities are powers
+// of two from minBuffer up, or a writer's FlushSize, so that buffers of
+// every writer with the same FlushSize are shared.
+const minBuffer = 4 << 10
+
+var buffers sync.Map // capacity → *sync.Pool of *[]byte
+
+// bufferCap is the capacity of the buffer that holds n bytes of a frame of
+// at most max bytes: the power of two at or above n (at least minBuffer),
+// or max itself when that is smaller.
+func bufferCap(n, max int) int {
+	c := minBuffer
+	if n > c {
+		c = 1 << bits.Len(uint(n-1))
+	}
+	return min(c, max)
+}
+
+// getBuffer returns an empty buffer of capacity c.
+func getBuffer(c int) []byte {
+	if p, ok := buffers.Load(c); ok {
+		if b, ok := p.(*sync.Pool).Get().(*[]byte); ok {
+			return (*b)[:0]
+		}
+	}
+	return make([]byte, 0, c)
+}
+
+// putBuffer returns b to the pool of its capacity.
+func putBuffer(b []byte) {
+	if cap(b) == 0 {
+		return
+	}
+	p, ok := buffers.Load(cap(b))
+	if !ok {
+		p, _ = buffers.LoadOrStore(cap(b), new(sync.Pool))
+	}
+	b = b[:0]
+	p.(*sync.Pool).Put(&b)
 }

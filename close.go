@@ -34,7 +34,7 @@ func (w *Writer) Shutdown(ctx context.Context) error {
 		return w.closeErr
 	}
 	defer close(w.closeDone)
-	close(w.closing) // wakes writers waiting for a frame
+	w.beginClose() // wakes writers waiting for a frame or for the budget
 	if ctx.Err() != nil {
 		w.abort(ctx.Err()) // before the last frame is queued: send nothing more
 	}
@@ -45,9 +45,6 @@ func (w *Writer) Shutdown(ctx context.Context) error {
 		w.timer.Stop()
 	}
 	close(w.queue)
-	if w.encodeQ != nil {
-		close(w.encodeQ)
-	}
 	w.mu.Unlock()
 
 	select {

@@ -1,13 +1,96 @@
 package ossappend
 
-// compress is one of the Concurrency goroutines that encode queued frames.
-// Frames reach it in order but may finish out of order; the append loop
-// waits for each frame's ready token, in order, so appends stay in order.
-func (w *Writer) compress() error {
-	codec := w.cfg.codec
-	for f := range w.encodeQ {
-		f.enc, f.err = codec.Encode(f.enc[:0], f.buf)
-		f.ready <- struct{}{}
+import (
+	"math"
+	"runtime"
+	"sync"
+)
+
+// The compressors are one set of goroutines for the whole process: they
+// encode the queued frames of every writer that has a codec. They start
+// when there is work, at most GOMAXPROCS of them, and end when there is
+// none, so that a process with many quiet writers runs none.
+//
+// Writers take turns: a compressor takes one frame of the writer at the
+// head of the line, and a writer with more frames waiting goes to the back,
+// so a busy writer cannot starve the others. A writer has at most
+// Concurrency frames in the compressors' hands at once. Frames of one
+// writer may finish out of order; the append loop waits for each frame's
+// ready token, in order, so appends stay in order.
+var compressors struct {
+	mu      sync.Mutex
+	line    []*Writer // writers with frames waiting, in turn
+	running int       // compressors running
+}
+
+// encodeState is a writer's part in the compressors, under their mutex.
+type encodeState struct {
+	waiting []*frame // queued frames not yet taken, in order
+	taken   int      // frames being encoded now
+	inLine  bool     // the writer is in the line
+}
+
+// encode hands a queued frame to the compressors.
+func (w *Writer) encode(f *frame) {
+	c := &compressors
+	c.mu.Lock()
+	w.enc.waiting = append(w.enc.waiting, f)
+	w.lineUpLocked()
+	if c.running < runtime.GOMAXPROCS(0) && len(c.line) > 0 {
+		c.running++
+		go compressFrames()
 	}
-	return nil
+	c.mu.Unlock()
+}
+
+// lineUpLocked puts w at the back of the line if it has frames waiting
+// and room for another in the compressors' hands.
+func (w *Writer) lineUpLocked() {
+	if !w.enc.inLine && len(w.enc.waiting) > 0 && w.enc.taken < w.cfg.concurrency {
+		compressors.line = append(compressors.line, w)
+		w.enc.inLine = true
+	}
+}
+
+// compressFrames is one compressor: it encodes frames, a writer's at a time in
+// turn, until no frame waits.
+func compressFrames() {
+	c := &compressors
+	c.mu.Lock()
+	for len(c.line) > 0 {
+		w := c.line[0]
+		c.line[0] = nil
+		c.line = c.line[1:]
+		w.enc.inLine = false
+		f := w.enc.waiting[0]
+		w.enc.waiting = w.enc.waiting[1:]
+		w.enc.taken++
+		w.lineUpLocked()
+		c.mu.Unlock()
+
+		w.encodeFrame(f)
+
+		c.mu.Lock()
+		w.enc.taken--
+		w.lineUpLocked()
+	}
+	c.running--
+	c.mu.Unlock()
+}
+
+// encodeFrame compresses f.buf into f.enc and gives f.buf back: from now
+// on the frame holds only its encoded bytes. A frame whose encoding is much
+// smaller than the room the codec asked for moves to a buffer that fits.
+func (w *Writer) encodeFrame(f *frame) {
+	codec := w.cfg.codec
+	scratch := getBuffer(bufferCap(codec.MaxEncodedLen(len(f.buf)), math.MaxInt))
+	enc, err := codec.Encode(scratch, f.buf)
+	if fit := bufferCap(len(enc), math.MaxInt); err == nil && fit < cap(enc) {
+		small := append(getBuffer(fit), enc...)
+		putBuffer(enc)
+		enc = small
+	}
+	putBuffer(f.buf)
+	f.buf, f.enc, f.err = nil, enc, err
+	f.ready <- struct{}{}
 }

@@ -15,10 +15,12 @@ import (
 
 // fillCounts are the filling side's counters, under Writer.mu.
 type fillCounts struct {
-	queued   uint64 // seq of the last queued frame; frames queued
-	written  int64  // bytes in queued frames
-	dropped  int64  // bytes a non-blocking writer refused
-	lastDrop time.Time
+	queued      uint64 // seq of the last queued frame; frames queued
+	written     int64  // bytes in queued frames
+	dropped     int64  // bytes a non-blocking writer refused
+	budgetWaits int64  // times a Write waited for the Budget
+	hint        int    // the buffer size the last queued frame needed
+	lastDrop    time.Time
 }
 
 // usableLocked returns why the writer takes no more bytes, if it does not.
@@ -32,20 +34,20 @@ func (w *Writer) usableLocked() error {
 	return nil
 }
 
-// newFrameLocked takes a free frame and makes it the current one; the
-// caller fills it at once. It is called with both turn and mu held; if no
-// frame is free it waits for one with mu released, so that the timer,
-// Flush and Close go on, while turn keeps other writes out and this
-// write's frames together. In non-blocking mode it returns ErrDropped
-// instead of waiting.
-func (w *Writer) newFrameLocked() (*frame, error) {
+// newFrameLocked takes a free frame with a buffer for at least need bytes
+// and makes it the current one; the caller fills it at once. It is called
+// with both turn and mu held; if no frame (or no budget) is free it waits
+// with mu released, so that the timer, Flush and Close go on, while turn
+// keeps other writes out and this write's frames together. In
+// non-blocking mode it returns ErrDropped instead of waiting.
+func (w *Writer) newFrameLocked(need int) (*frame, error) {
 	f := w.frames.tryGet()
 	if f == nil {
 		if w.cfg.nonBlocking {
 			return nil, errDropped
 		}
 		w.mu.Unlock()
-		f = w.frames.get(w.closing)
+		f = w.frames.get(w.closing.Done())
 		w.mu.Lock()
 		if f == nil {
 			return nil, errClosed
@@ -55,6 +57,33 @@ func (w *Writer) newFrameLocked() (*frame, error) {
 			return nil, err
 		}
 	}
+	// The buffer the last frame needed, as a busy writer's frames fill up
+	// alike, or what this write needs.
+	size := w.cfg.flushSize
+	c := bufferCap(max(need, w.fill.hint), size)
+	if b := w.cfg.budget; b != nil && !b.tryAcquire(int64(c)) {
+		c = bufferCap(need, size)
+		if !b.tryAcquire(int64(c)) {
+			if w.cfg.nonBlocking {
+				w.frames.put(f)
+				return nil, errDropped
+			}
+			w.fill.budgetWaits++
+			w.mu.Unlock()
+			ok := b.acquire(w.closing, int64(c))
+			w.mu.Lock()
+			if !ok {
+				w.frames.put(f)
+				return nil, errClosed
+			}
+			if err := w.usableLocked(); err != nil {
+				b.release(int64(c))
+				w.frames.put(f)
+				return nil, err
+			}
+		}
+	}
+	f.buf, f.cost = getBuffer(c), int64(c)
 	w.cur = f
 	if d := w.cfg.flushInterval; d > 0 {
 		f.born = time.Now()
@@ -67,9 +96,26 @@ func (w *Writer) newFrameLocked() (*frame, error) {
 	return f, nil
 }
 
+// growLocked makes room in the current frame for n more bytes, which must
+// fit in FlushSize, by moving it to a buffer twice as large or more. With a
+// budget it grows only if it can draw the bytes at once, and says so.
+func (w *Writer) growLocked(f *frame, n int) bool {
+	c := bufferCap(len(f.buf)+n, w.cfg.flushSize)
+	if b := w.cfg.budget; b != nil {
+		if !b.tryAcquire(int64(c - cap(f.buf))) {
+			return false
+		}
+		f.cost += int64(c - cap(f.buf))
+	}
+	nb := append(getBuffer(c), f.buf...)
+	putBuffer(f.buf)
+	f.buf = nb
+	return true
+}
+
 // queueLocked hands the current frame to the pipeline: it numbers it and
-// queues it for the append loop (and the compressors). The channels never
-// block: they hold every frame.
+// queues it for the append loop (and the compressors). The queue never
+// blocks: it holds every frame.
 func (w *Writer) queueLocked() {
 	f := w.cur
 	if f == nil {
@@ -78,10 +124,11 @@ func (w *Writer) queueLocked() {
 	w.cur = nil
 	w.fill.queued++
 	w.fill.written += int64(len(f.buf))
-	f.seq = w.fill.queued
-	if w.encodeQ != nil {
+	w.fill.hint = len(f.buf)
+	f.seq, f.n = w.fill.queued, len(f.buf)
+	if w.compressed {
 		w.queue <- f
-		w.encodeQ <- f
+		w.encode(f)
 		return
 	}
 	f.enc = f.buf

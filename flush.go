@@ -1,7 +1,6 @@
 package ossappend
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strconv"
@@ -56,18 +55,25 @@ func (w *Writer) waitSettled(ctx context.Context, seq uint64) error {
 	}
 }
 
-// settle ends a frame's journey: it counts it, wakes the waiters of Flush
-// and returns the frame to the pool.
+// settle ends a frame's journey: it counts it, wakes the waiters of Flush,
+// gives its buffers and budget back and returns it to the pool.
 func (w *Writer) settle(f *frame, stored bool) {
 	w.pmu.Lock()
 	if stored {
-		w.store.stored += int64(len(f.buf))
+		w.store.stored += int64(f.n)
 		w.store.framesStored++
 	}
 	w.store.appended = w.app.appended
 	w.settled = f.seq
 	w.wakeLocked()
 	w.pmu.Unlock()
+	putBuffer(f.buf)
+	if w.compressed {
+		putBuffer(f.enc)
+	}
+	if b := w.cfg.budget; b != nil {
+		b.release(f.cost)
+	}
 	w.frames.put(f)
 }
 
@@ -89,6 +95,10 @@ type appender struct {
 	crcKnown bool
 	appended int64 // bytes appended since NewWriter, for Stats and progress
 	done     chan struct{}
+
+	queue <-chan *frame // the writer's queue; nil once Close has closed it
+	next  []*frame      // frames taken from the queue, in order, not sent yet
+	ready int           // how many of next are encoded
 }
 
 func newAppender(w *Writer, key string, obj ossapi.Object) *appender {
@@ -96,6 +106,7 @@ func newAppender(w *Writer, key string, obj ossapi.Object) *appender {
 		w: w, key: key, pos: obj.Length, crc: obj.CRC,
 		crcKnown: obj.HasCRC || !obj.Exists,
 		done:     make(chan struct{}),
+		queue:    w.queue,
 	}
 }
 
@@ -104,17 +115,18 @@ func newAppender(w *Writer, key string, obj ossapi.Object) *appender {
 func (a *appender) run() error {
 	w := a.w
 	defer close(a.done)
-	for f := range w.queue {
-		if w.encodeQ != nil {
-			<-f.ready
+	for {
+		group := a.nextGroup()
+		if group == nil {
+			return nil
 		}
 		stored := false
 		if w.failure.Load() == nil {
-			err := f.err
+			err := group[0].err
 			if err != nil {
-				err = fmt.Errorf("ossappend: compress frame %d: %w", f.seq, err)
+				err = fmt.Errorf("ossappend: compress frame %d: %w", group[0].seq, err)
 			} else {
-				err = a.store(f.enc)
+				err = a.store(newBody(group))
 			}
 			if err != nil {
 				w.fail(err)
@@ -122,16 +134,97 @@ func (a *appender) run() error {
 				stored = true
 			}
 		}
-		w.settle(f, stored)
+		for _, f := range group {
+			w.settle(f, stored)
+		}
 	}
-	return nil
 }
 
-// store appends one frame, retrying and reconciling until it is stored,
+// nextGroup waits for the next frame to be encoded, and returns it with
+// the frames after it that are encoded already, as many as one append
+// takes: at most MaxAppendSize bytes, and no more than fit in the object
+// before it must rotate. When appends are quick, a group is one frame;
+// when frames queue up behind a slow one, the next append takes them all
+// at once. A frame whose encoding failed travels alone. nextGroup returns
+// nil once the queue is closed and empty.
+func (a *appender) nextGroup() []*frame {
+	if len(a.next) == 0 {
+		if a.queue == nil {
+			return nil
+		}
+		f, ok := <-a.queue
+		if !ok {
+			return nil
+		}
+		a.next = append(a.next, f)
+	}
+	a.await(0)
+	first := a.next[0]
+	n := int64(len(first.enc))
+	limit := min(int64(a.w.cfg.maxAppendSize), a.w.cfg.maxObjectSize-a.pos)
+	k := 1
+	for first.err == nil && a.take(k) {
+		f := a.next[k]
+		if f.err != nil || n+int64(len(f.enc)) > limit {
+			break
+		}
+		n += int64(len(f.enc))
+		k++
+	}
+	group := a.next[:k:k]
+	a.next = a.next[k:]
+	a.ready -= k
+	return group
+}
+
+// take reports whether frame i of next is there and encoded, taking
+// frames from the queue if they are waiting, without waiting for any.
+func (a *appender) take(i int) bool {
+	for len(a.next) <= i && a.queue != nil {
+		select {
+		case f, ok := <-a.queue:
+			if !ok {
+				a.queue = nil
+				return false
+			}
+			a.next = append(a.next, f)
+		default:
+			return false
+		}
+	}
+	if len(a.next) <= i {
+		return false
+	}
+	for a.ready <= i {
+		if !a.w.compressed {
+			a.ready++
+			continue
+		}
+		select {
+		case <-a.next[a.ready].ready:
+			a.ready++
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// await waits until frame i of next is encoded.
+func (a *appender) await(i int) {
+	for a.ready <= i {
+		if a.w.compressed {
+			<-a.next[a.ready].ready
+		}
+		a.ready++
+	}
+}
+
+// store appends one body, retrying and reconciling until it is stored,
 // the writer is shut down, or the retry policy gives up.
-func (a *appender) store(data []byte) error {
+func (a *appender) store(b *body) error {
 	w := a.w
-	n := int64(len(data))
+	n := b.n
 	if n > w.cfg.maxObjectSize { // a codec that broke its MaxEncodedLen
 		return fmt.Errorf("ossappend: an encoded frame of %d bytes fits in no object of at most %d (codec %s)", n, w.cfg.maxObjectSize, w.cfg.codec.Name())
 	}
@@ -147,9 +240,9 @@ func (a *appender) store(data []byte) error {
 				continue
 			}
 			w.counts.reconciled.Add(1)
-			v, why := reconcile(a.pos, a.crc, a.crcKnown, data, obj)
+			v, why := reconcile(a.pos, a.crc, a.crcKnown, b, obj)
 			if v == followed {
-				if v, why, err = a.landedBefore(data); err != nil {
+				if v, why, err = a.landedBefore(b); err != nil {
 					if err := r.failed(err, "get", a.key, a.pos); err != nil {
 						return err
 					}
@@ -163,7 +256,7 @@ func (a *appender) store(data []byte) error {
 				return nil
 			case followed: // landed, and another writer appended after it
 				w.counts.recovered.Add(1)
-				a.advance(n, oss.CRC64Combine(a.crc, ossapi.CRC64(data), uint64(n)), a.crcKnown)
+				a.advance(n, oss.CRC64Combine(a.crc, b.CRC64(), uint64(n)), a.crcKnown)
 				return nil // the next append meets the conflict
 			case foreign:
 				if err := a.conflict(why, nil); err != nil {
@@ -177,7 +270,7 @@ func (a *appender) store(data []byte) error {
 				return err
 			}
 		}
-		res, err := a.append(data)
+		res, err := a.append(b)
 		if err == nil {
 			if res.NextPosition != 0 && res.NextPosition != a.pos+n {
 				// OSS says the object ends elsewhere than this append
@@ -208,15 +301,15 @@ func (a *appender) store(data []byte) error {
 	}
 }
 
-// append sends one AppendObject request for data at a.pos.
-func (a *appender) append(data []byte) (*oss.AppendObjectResult, error) {
+// append sends one AppendObject request for b at a.pos.
+func (a *appender) append(b *body) (*oss.AppendObjectResult, error) {
 	w := a.w
 	pos := a.pos
 	req := &oss.AppendObjectRequest{
 		Bucket:   &w.bucket,
 		Key:      &a.key,
 		Position: &pos,
-		Body:     bytes.NewReader(data),
+		Body:     b.reader(),
 	}
 	if a.crcKnown {
 		// The SDK checks the object's new CRC-64 against this combined

@@ -32,7 +32,7 @@ func checkNoLeaks(t testing.TB) {
 
 // backgroundFuncs are the functions the writer's own goroutines run.
 var backgroundFuncs = []string{
-	"ossappend.(*Writer).timeUp", "ossappend.(*Writer).compress",
+	"ossappend.(*Writer).timeUp", "ossappend.compressFrames",
 	"ossappend.(*Writer).notify", "ossappend.(*appender).run",
 }
 

@@ -62,10 +62,11 @@ func TestMemWriteCloseStoresEverything(t *testing.T) {
 
 // TestMemWriteStaysInOneFrame checks that each Write of at most FlushSize
 // bytes lands in a single append, and that larger ones are split in order.
+// Appends are capped at one frame here, so that each body is a frame.
 func TestMemWriteStaysInOneFrame(t *testing.T) {
 	c := newMemClient(memBucket)
 	const size = 100
-	w := newMemWriter(t, c, "a.log", ossappend.WithFlushSize(size))
+	w := newMemWriter(t, c, "a.log", ossappend.WithFlushSize(size), ossappend.WithMaxAppendSize(size))
 	var want bytes.Buffer
 	var lines []string
 	for i := range 300 {

@@ -29,6 +29,10 @@ const (
 	// MaxObjectSize is the largest object OSS builds by appends: 5 GiB.
 	// It is also the default of WithMaxObjectSize.
 	MaxObjectSize int64 = 5 << 30
+
+	// DefaultMaxAppendSize caps the bytes of one AppendObject when frames
+	// that queued up behind a slow append go out together.
+	DefaultMaxAppendSize = 64 << 20
 )
 
 // Limits of the options, checked by NewWriter before it allocates
@@ -60,6 +64,8 @@ type config struct {
 	sealOnClose    bool
 	failOnConflict bool
 	nonBlocking    bool
+	maxAppendSize  int
+	budget         *Budget
 }
 
 func defaultConfig() config {
@@ -72,6 +78,7 @@ func defaultConfig() config {
 		maxObjectSize: MaxObjectSize,
 		rotateKey:     RotateKey,
 		retry:         DefaultRetry,
+		maxAppendSize: DefaultMaxAppendSize,
 	}
 }
 
@@ -170,6 +177,21 @@ func WithFailOnConflict() Option { return func(c *config) { c.failOnConflict = t
 func WithNonBlocking() Option { return func(c *config) { c.nonBlocking = true } }
 
 // validate checks the options together, for a writer of key through c.
+// WithMaxAppendSize caps the bytes one AppendObject sends (default
+// DefaultMaxAppendSize, 64 MiB). Appends to an object go one at a time,
+// each at the object's length, so when frames queue up behind a slow
+// append (a distant region, a congested link), the next append takes all
+// of them that are encoded, back to back, up to this many bytes: the round
+// trip is paid once for all. A frame alone may be larger. Each frame stays
+// whole and self-contained, so objects decode as before. n must be 1 to 5
+// GiB.
+func WithMaxAppendSize(n int) Option { return func(c *config) { c.maxAppendSize = n } }
+
+// WithBudget makes the writer's frames draw on b, a memory budget shared
+// with other writers (see Budget). Without it a writer's frames are bounded
+// by MaxInflight alone.
+func WithBudget(b *Budget) Option { return func(c *config) { c.budget = b } }
+
 func (c *config) validate(client Client, key string) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrInvalidArgument, fmt.Sprintf(format, args...))
@@ -197,6 +219,13 @@ func (c *config) validate(client Client, key string) error {
 		return bad("concurrency %d: want 1 to %d", c.concurrency, maxConcurrency)
 	case c.rotateKey == nil:
 		return bad("rotate key function is nil")
+	case c.maxAppendSize < 1 || int64(c.maxAppendSize) > MaxObjectSize:
+		return bad("max append size %d: want 1 to %d (5 GiB)", c.maxAppendSize, MaxObjectSize)
+	}
+	if c.budget != nil {
+		if err := c.budget.check(c.flushSize); err != nil {
+			return err
+		}
 	}
 	if err := c.retry.check(); err != nil {
 		return err

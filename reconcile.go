@@ -1,7 +1,6 @@
 package ossappend
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 
@@ -34,12 +33,13 @@ func (v verdict) String() string {
 
 // reconcile decides a frame's fate from HeadObject's answer, and for a
 // foreign object says why in words. pos and crc describe the object before
-// the frame (crc only if crcKnown); frame is the frame's bytes. When both
+// the append (crc only if crcKnown); b is what the append sent: one frame,
+// or a group of frames reconciled as one. When both
 // the writer and OSS know the object's CRC-64, length alone never proves a
 // frame landed: the CRC of the object must equal the combination of the old
 // CRC and the frame's. (The writer knows it unless its client reports none.)
-func reconcile(pos int64, crc uint64, crcKnown bool, frame []byte, obj ossapi.Object) (verdict, string) {
-	n := int64(len(frame))
+func reconcile(pos int64, crc uint64, crcKnown bool, b *body, obj ossapi.Object) (verdict, string) {
+	n := b.n
 	checkCRC := crcKnown && obj.HasCRC
 	switch {
 	case !obj.Exists:
@@ -55,7 +55,7 @@ func reconcile(pos int64, crc uint64, crcKnown bool, frame []byte, obj ossapi.Ob
 		}
 		return absent, ""
 	case obj.Length == pos+n:
-		if checkCRC && obj.CRC != oss.CRC64Combine(crc, ossapi.CRC64(frame), uint64(n)) {
+		if checkCRC && obj.CRC != oss.CRC64Combine(crc, b.CRC64(), uint64(n)) {
 			return foreign, fmt.Sprintf("the object has the %d bytes this writer stored and sent, but other ones (their CRC-64 differs)", pos+n)
 		}
 		return landed, ""
@@ -67,11 +67,11 @@ func reconcile(pos int64, crc uint64, crcKnown bool, frame []byte, obj ossapi.Ob
 	return foreign, fmt.Sprintf("the object grew from %d to %d bytes, which is neither this writer's frame of %d bytes nor more", pos, obj.Length, n)
 }
 
-// landedBefore reads the object at the frame's position to tell whether
-// the frame landed there (followed) or not (foreign). A client that cannot
-// read ranges cannot tell: foreign, so the frame goes to a fresh key, where
-// it may then be stored a second time.
-func (a *appender) landedBefore(data []byte) (verdict, string, error) {
+// landedBefore reads the object at the append's position to tell whether
+// the body landed there (followed) or not (foreign). A client that cannot
+// read ranges cannot tell: foreign, so the frames go to a fresh key, where
+// they may then be stored a second time.
+func (a *appender) landedBefore(b *body) (verdict, string, error) {
 	w := a.w
 	why := fmt.Sprintf("another writer appended at %d, before this writer's frame", a.pos)
 	rr, ok := w.client.(ossapi.GetClient)
@@ -81,17 +81,17 @@ func (a *appender) landedBefore(data []byte) (verdict, string, error) {
 	res, err := rr.GetObject(w.ctx, &oss.GetObjectRequest{
 		Bucket: &w.bucket,
 		Key:    &a.key,
-		Range:  oss.Ptr(fmt.Sprintf("bytes=%d-%d", a.pos, a.pos+int64(len(data))-1)),
+		Range:  oss.Ptr(fmt.Sprintf("bytes=%d-%d", a.pos, a.pos+b.n-1)),
 	}, ossapi.NoSDKRetry)
 	if err != nil {
 		return foreign, why, err
 	}
 	defer res.Body.Close()
-	got, err := io.ReadAll(io.LimitReader(res.Body, int64(len(data))+1))
-	if err != nil {
+	same, err := b.equal(io.LimitReader(res.Body, b.n+1))
+	switch {
+	case err != nil:
 		return foreign, why, err
-	}
-	if bytes.Equal(got, data) {
+	case same:
 		return followed, "", nil
 	}
 	return foreign, why, nil

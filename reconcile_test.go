@@ -51,7 +51,7 @@ func TestReconcile(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, why := reconcile(tc.pos, tc.crc, tc.crcKnown, frame, tc.obj)
+			got, why := reconcile(tc.pos, tc.crc, tc.crcKnown, &body{parts: [][]byte{frame}, n: n}, tc.obj)
 			if got != tc.want {
 				t.Fatalf("reconcile = %v (%q), want %v", got, why, tc.want)
 			}

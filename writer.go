@@ -50,10 +50,12 @@ type Writer struct {
 	fill   fillCounts
 	timer  *time.Timer // queues cur once its oldest byte is FlushInterval old
 
-	queue   chan *frame   // queued frames, in order, to the append loop
-	encodeQ chan *frame   // queued frames to the compressors; nil without a codec
-	notes   chan error    // reports for the error handler; nil without one
-	closing chan struct{} // closed when Close or Shutdown begins
+	queue      chan *frame        // queued frames, in order, to the append loop
+	compressed bool               // frames go to the shared compressors
+	enc        encodeState        // this writer's part in them (encode.go)
+	notes      chan error         // reports for the error handler; nil without one
+	closing    context.Context    // canceled when Close or Shutdown begins
+	beginClose context.CancelFunc // cancels closing
 
 	closeOnce sync.Once
 	closeDone chan struct{} // closed when the first Close has finished
@@ -113,23 +115,18 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 		bucket:    bucket,
 		base:      key,
 		cfg:       cfg,
-		frames:    newFramePool(slots, cfg.flushSize),
-		queue:     make(chan *frame, slots),
-		closing:   make(chan struct{}),
-		closeDone: make(chan struct{}),
-		progress:  make(chan struct{}),
+		frames:     newFramePool(slots),
+		queue:      make(chan *frame, slots),
+		compressed: !compress.IsNone(cfg.codec),
+		closeDone:  make(chan struct{}),
+		progress:   make(chan struct{}),
 	}
+	w.closing, w.beginClose = context.WithCancel(context.Background())
 	w.key.Store(&key)
 	w.ctx, w.abort = context.WithCancelCause(context.Background())
 	if cfg.onError != nil {
 		w.notes = make(chan error, 64)
 		w.group.Go(w.notify)
-	}
-	if !compress.IsNone(cfg.codec) {
-		w.encodeQ = make(chan *frame, slots)
-		for range cfg.concurrency {
-			w.group.Go(w.compress)
-		}
 	}
 	w.app = newAppender(w, key, obj)
 	w.group.Go(w.app.run)
@@ -185,12 +182,18 @@ func fill[T []byte | string](w *Writer, p T, whole bool) (n int, err error) {
 	size := w.cfg.flushSize
 	for len(p) > 0 {
 		f := w.cur
-		if f != nil && whole && len(p) <= size && len(p) > f.avail() {
+		if f != nil && whole && len(p) <= size && len(p) > size-len(f.buf) {
 			w.queueLocked() // p fits whole in a fresh frame, not in f
 			f = nil
 		}
+		if f != nil {
+			if c := min(len(p), size-len(f.buf)); c > f.avail() && !w.growLocked(f, c) {
+				w.queueLocked() // no budget to grow f: send it on
+				f = nil
+			}
+		}
 		if f == nil {
-			if f, err = w.newFrameLocked(); err != nil {
+			if f, err = w.newFrameLocked(min(len(p), size)); err != nil {
 				if errors.Is(err, ErrDropped) {
 					w.dropLocked(len(p))
 				}
@@ -201,7 +204,7 @@ func fill[T []byte | string](w *Writer, p T, whole bool) (n int, err error) {
 		f.buf = append(f.buf, p[:c]...)
 		p = p[c:]
 		n += c
-		if f.avail() == 0 {
+		if len(f.buf) == size {
 			w.queueLocked()
 		}
 	}

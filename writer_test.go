@@ -222,8 +222,9 @@ func TestIOCopy(t *testing.T) {
 			if wantFrames := int64((len(src) + ossappend.DefaultFlushSize - 1) / ossappend.DefaultFlushSize); st.Frames != wantFrames {
 				t.Fatalf("%d frames, want %d full frames of DefaultFlushSize", st.Frames, wantFrames)
 			}
-			if c := srv.Counts().Requests["AppendObject"]; c != st.Frames {
-				t.Fatalf("server saw %d appends for %d frames", c, st.Frames)
+			// Frames that queue up behind an append go out together.
+			if c := srv.Counts().Requests["AppendObject"]; c != st.Appends || c > st.Frames {
+				t.Fatalf("server saw %d appends, the writer counted %d, for %d frames", c, st.Appends, st.Frames)
 			}
 		})
 	}

@@ -1,0 +1,93 @@
+package ossappend
+
+import (
+	"bytes"
+	"io"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/ossappend/ossappend/internal/ossapi"
+)
+
+// body is the bytes of one append: the encoded frames of a group, back to
+// back, never copied into one buffer.
+type body struct {
+	parts [][]byte
+	n     int64
+	crc   uint64 // CRC-64 of the parts, once crcDone
+	done  bool
+}
+
+func newBody(group []*frame) *body {
+	b := &body{parts: make([][]byte, len(group))}
+	for i, f := range group {
+		b.parts[i] = f.enc
+		b.n += int64(len(f.enc))
+	}
+	return b
+}
+
+// CRC64 is the CRC-64 of the whole body, computed the first time it is
+// asked for: only reconciliation needs it.
+func (b *body) CRC64() uint64 {
+	if !b.done {
+		for _, p := range b.parts {
+			b.crc = oss.CRC64Combine(b.crc, ossapi.CRC64(p), uint64(len(p)))
+		}
+		b.done = true
+	}
+	return b.crc
+}
+
+// reader returns a reader of the body whose Len tells the SDK the
+// Content-Length.
+func (b *body) reader() io.Reader {
+	return &bodyReader{parts: append([][]byte(nil), b.parts...), left: int(b.n)}
+}
+
+type bodyReader struct {
+	parts [][]byte
+	left  int
+}
+
+func (r *bodyReader) Len() int { return r.left }
+
+func (r *bodyReader) Read(p []byte) (int, error) {
+	for len(r.parts) > 0 && len(r.parts[0]) == 0 {
+		r.parts = r.parts[1:]
+	}
+	if len(r.parts) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.parts[0])
+	r.parts[0] = r.parts[0][n:]
+	r.left -= n
+	return n, nil
+}
+
+// equal reports whether r yields exactly the body's bytes, and no more.
+func (b *body) equal(r io.Reader) (bool, error) {
+	buf := make([]byte, 64<<10)
+	for _, p := range b.parts {
+		for len(p) > 0 {
+			k, err := io.ReadFull(r, buf[:min(len(buf), len(p))])
+			if !bytes.Equal(buf[:k], p[:k]) {
+				return false, nil
+			}
+			if err == io.ErrUnexpectedEOF || err == io.EOF {
+				return false, nil
+			}
+			if err != nil {
+				return false, err
+			}
+			p = p[k:]
+		}
+	}
+	switch _, err := io.ReadFull(r, buf[:1]); err {
+	case io.EOF:
+		return true, nil
+	case nil:
+		return false, nil // more bytes than the body
+	default:
+		return false, err
+	}
+}
