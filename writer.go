@@ -111,10 +111,10 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 
 	slots := cfg.maxInflight + 1
 	w := &Writer{
-		client:    c,
-		bucket:    bucket,
-		base:      key,
-		cfg:       cfg,
+		client:     c,
+		bucket:     bucket,
+		base:       key,
+		cfg:        cfg,
 		frames:     newFramePool(slots),
 		queue:      make(chan *frame, slots),
 		compressed: !compress.IsNone(cfg.codec),
