@@ -29,6 +29,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
+	"slices"
 
 	"github.com/alecthomas/kong"
 	"github.com/ossappend/ossappend"
@@ -62,6 +65,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		kong.Writers(stdout, stderr),
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+		kong.Help(printHelp),
+		kong.Vars{"version": version()},
 	)
 	if err != nil {
 		fmt.Fprintln(stderr, "ossappend:", err)
@@ -93,4 +98,44 @@ func (u usageError) Unwrap() error { return u.err }
 
 func usagef(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
+}
+
+// printHelp is kong's help, without the global flags that the command it
+// is for has no use for.
+func printHelp(options kong.HelpOptions, ctx *kong.Context) error {
+	if sel := ctx.Selected(); sel != nil && sel.Target.CanAddr() {
+		if c, ok := sel.Target.Addr().Interface().(interface{ ignoredGlobals() []string }); ok {
+			for _, f := range ctx.Model.Flags {
+				if !f.Hidden && slices.Contains(c.ignoredGlobals(), f.Name) {
+					f.Hidden = true
+					defer func() { f.Hidden = false }()
+				}
+			}
+		}
+	}
+	return kong.DefaultHelpPrinter(options, ctx)
+}
+
+// version is what --version prints: the module's version, the commit it
+// was built from when known, and the Go toolchain.
+func version() string {
+	v := "ossappend"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		v += " " + info.Main.Version
+		var rev, modified string
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value[:min(len(s.Value), 12)]
+			case "vcs.modified":
+				if s.Value == "true" {
+					modified = ", modified"
+				}
+			}
+		}
+		if rev != "" {
+			v += " (" + rev + modified + ")"
+		}
+	}
+	return v + " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
 }
