@@ -24,15 +24,19 @@ type globals struct {
 	Endpoint string `help:"OSS endpoint, such as https://oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000 (default: the region's public endpoint)." env:"OSS_ENDPOINT" placeholder:"URL"`
 	Region   string `help:"OSS region, such as cn-hangzhou." env:"OSS_REGION" placeholder:"REGION"`
 	Local    string `help:"Use an OSS server embedded in this process, keeping its data in DIR, instead of --endpoint; buckets are created on demand and no credentials are needed." placeholder:"DIR" type:"path"`
+	Profile  string `help:"Take the credentials from this profile of the aliyun CLI's configuration (~/.aliyun/config.json) or of ~/.alibabacloud/credentials (default: the environment, then the Alibaba Cloud default credential chain)." placeholder:"NAME"`
 }
 
 // refuse returns a usage error if a global flag that cmd has no use for
-// was given; dirHint says how cmd keeps data in a directory instead of
-// --local. (--endpoint and --region come from the environment too, so
+// was given: --local, for which dirHint names cmd's own flag, or
+// --profile. (--endpoint and --region come from the environment too, so
 // their presence proves nothing: they are only left out of cmd's help.)
 func (g *globals) refuse(cmd, dirHint string) error {
 	if g.Local != "" {
 		return usagef("%s does not use --local: %s", cmd, dirHint)
+	}
+	if g.Profile != "" {
+		return usagef("%s does not use --profile: it needs no credentials", cmd)
 	}
 	return nil
 }
