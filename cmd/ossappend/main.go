@@ -4,19 +4,23 @@
 //
 // Usage:
 //
-//	ossappend [--endpoint URL] [--region REGION] [--local DIR] COMMAND
+//	ossappend [--endpoint URL] [--region REGION] [--profile NAME] [--local DIR] COMMAND
 //
 //	ossappend demo                 see it work, with an embedded OSS server
 //	ossappend pipe oss://B/K       copy standard input into an object
 //	ossappend cat [-f] oss://B/K   print an object, decoded; -f follows it
 //	ossappend serve                run an OSS-protocol test server
+//	ossappend help [COMMAND]       the same as COMMAND --help
 //
-// Credentials come from the environment, as the OSS SDK reads them:
+// Credentials come from --profile NAME, a profile of the aliyun CLI's
+// configuration or of ~/.alibabacloud/credentials; else from
 // OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and, for temporary credentials,
-// OSS_SESSION_TOKEN. The endpoint and region come from --endpoint and
-// --region, or OSS_ENDPOINT and OSS_REGION. With --local DIR a command runs
-// against an OSS server embedded in the process that keeps its data in DIR,
-// and needs neither.
+// OSS_SESSION_TOKEN, as the OSS SDK reads them; else from the Alibaba Cloud
+// default credential chain (ALIBABA_CLOUD_* variables, OIDC as RRSA sets it
+// up, the aliyun CLI's profile, the ECS RAM role). The endpoint and region
+// come from --endpoint and --region, or OSS_ENDPOINT and OSS_REGION. With
+// --local DIR a command runs against an OSS server embedded in the process
+// that keeps its data in DIR, and needs neither.
 //
 // The exit status is 0 on success, 1 on failure and 2 on a usage error;
 // every failure is reported in one line on standard error. See README.md
