@@ -1,13 +1,22 @@
 package main
 
+import (
+	"strings"
+
+	"github.com/alecthomas/kong"
+)
+
 // cli is the command line: the global flags and one field a command.
 type cli struct {
 	globals
 
-	Demo  demoCmd  `cmd:"" help:"See ossappend work: stream logs into an embedded OSS server, read them back and verify them. It ignores --endpoint and --local."`
-	Pipe  pipeCmd  `cmd:"" help:"Copy standard input into an appendable object."`
+	Version kong.VersionFlag `help:"Print the version and exit."`
+
+	Demo  demoCmd  `cmd:"" help:"See ossappend work: stream logs into an embedded OSS server, read them back and verify them."`
+	Pipe  pipeCmd  `cmd:"" help:"Copy standard input into an appendable object, whole lines at a time."`
 	Cat   catCmd   `cmd:"" help:"Print an object, decoded; with -f, follow it as it grows."`
 	Serve serveCmd `cmd:"" help:"Run an OSS-protocol test server (osstest) until interrupted; --region sets its region."`
+	Help  helpCmd  `cmd:"" help:"Show help for ossappend or one of its commands."`
 }
 
 // globals are the flags every command takes, before or after its name.
@@ -15,4 +24,36 @@ type globals struct {
 	Endpoint string `help:"OSS endpoint, such as https://oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000 (default: the region's public endpoint)." env:"OSS_ENDPOINT" placeholder:"URL"`
 	Region   string `help:"OSS region, such as cn-hangzhou." env:"OSS_REGION" placeholder:"REGION"`
 	Local    string `help:"Use an OSS server embedded in this process, keeping its data in DIR, instead of --endpoint; buckets are created on demand and no credentials are needed." placeholder:"DIR" type:"path"`
+	Profile  string `help:"Take the credentials from this profile of the aliyun CLI's configuration (~/.aliyun/config.json) or of ~/.alibabacloud/credentials (default: the environment, then the Alibaba Cloud default credential chain)." placeholder:"NAME"`
+}
+
+// refuse returns a usage error if a global flag that cmd has no use for
+// was given: --local, for which dirHint names cmd's own flag, or
+// --profile. (--endpoint and --region come from the environment too, so
+// their presence proves nothing: they are only left out of cmd's help.)
+func (g *globals) refuse(cmd, dirHint string) error {
+	if g.Local != "" {
+		return usagef("%s does not use --local: %s", cmd, dirHint)
+	}
+	if g.Profile != "" {
+		return usagef("%s does not use --profile: it needs no credentials", cmd)
+	}
+	return nil
+}
+
+// helpCmd is "ossappend help [COMMAND]": --help, as a command.
+type helpCmd struct {
+	Command []string `arg:"" optional:"" help:"The command to show help for."`
+}
+
+// Run prints the help of the command named, or of ossappend.
+func (h *helpCmd) Run(kctx *kong.Context) error {
+	ctx, err := kong.Trace(kctx.Kong, h.Command)
+	if err == nil {
+		err = ctx.Error
+	}
+	if err != nil {
+		return usagef("help %s: no such command: want demo, pipe, cat or serve", strings.Join(h.Command, " "))
+	}
+	return ctx.PrintUsage(false)
 }

@@ -1,25 +1,12 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"os"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
-	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 	"github.com/ossappend/ossappend/osstest"
 )
-
-// The environment variables the SDK reads credentials from.
-const (
-	envAccessKeyID     = "OSS_ACCESS_KEY_ID"
-	envAccessKeySecret = "OSS_ACCESS_KEY_SECRET"
-	envSessionToken    = "OSS_SESSION_TOKEN"
-)
-
-// errNoCredentials is reported when the environment holds no access key.
-var errNoCredentials = errors.New("no credentials: set " + envAccessKeyID + " and " + envAccessKeySecret +
-	" (and " + envSessionToken + " for temporary credentials), or use --local DIR")
 
 // connection is an OSS client and what must be released with it.
 type connection struct {
@@ -36,19 +23,23 @@ func (c *connection) Close() {
 
 // connect returns a client for the command's target: the embedded server of
 // --local, with bucket created, or OSS at --endpoint and --region with the
-// environment's credentials.
+// credentials of credentialsFor.
 func (g *globals) connect(bucket string) (*connection, error) {
 	if g.Local != "" {
+		if g.Profile != "" {
+			return nil, usagef("--local needs no credentials: drop --profile")
+		}
 		return g.connectLocal(bucket)
-	}
-	if os.Getenv(envAccessKeyID) == "" || os.Getenv(envAccessKeySecret) == "" {
-		return nil, errNoCredentials
 	}
 	if g.Region == "" {
 		return nil, usagef("no region: set --region or OSS_REGION, such as cn-hangzhou")
 	}
+	creds, err := credentialsFor(context.Background(), g.Profile)
+	if err != nil {
+		return nil, err
+	}
 	cfg := oss.LoadDefaultConfig().
-		WithCredentialsProvider(credentials.NewEnvironmentVariableCredentialsProvider()).
+		WithCredentialsProvider(creds).
 		WithRegion(g.Region).
 		WithUserAgent("ossappend-cli")
 	if g.Endpoint != "" {

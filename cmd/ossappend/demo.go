@@ -30,6 +30,10 @@ type demoCmd struct {
 
 const demoBucket = "demo"
 
+// ignoredGlobals are the global flags demo has no use for: its help leaves
+// them out.
+func (*demoCmd) ignoredGlobals() []string { return []string{"endpoint", "region", "local", "profile"} }
+
 // demoRun is what one run of the demo measured.
 type demoRun struct {
 	url        objectURL
@@ -48,6 +52,9 @@ type demoRun struct {
 // verifies it line by line and prints a report. It fails unless the
 // verification passed.
 func (d *demoCmd) Run(g *globals, e *env) error {
+	if err := g.refuse("demo", "--dir DIR keeps the demo's data in DIR"); err != nil {
+		return err
+	}
 	if d.Lines < 1 || d.Workers < 1 {
 		return usagef("--lines and --workers must be at least 1")
 	}

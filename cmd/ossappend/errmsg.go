@@ -40,13 +40,22 @@ func serviceSummary(se *oss.ServiceError) string {
 	return s + ")"
 }
 
-// redact hides the environment's secret credentials in s, should any
-// message ever carry one.
+// secretVariables are the environment variables that hold secrets.
+var secretVariables = []string{envAccessKeySecret, envSessionToken,
+	"ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_OIDC_TOKEN"}
+
+// redact hides secret credentials in s, those of the environment and those
+// fetched from elsewhere, should any message ever carry one.
 func redact(s string) string {
-	for _, name := range []string{envAccessKeySecret, envSessionToken} {
+	for _, name := range secretVariables {
 		if v := os.Getenv(name); len(v) >= 4 {
 			s = strings.ReplaceAll(s, v, "[redacted "+name+"]")
 		}
+	}
+	secrets.Lock()
+	defer secrets.Unlock()
+	for _, v := range secrets.values {
+		s = strings.ReplaceAll(s, v, "[redacted]")
 	}
 	return s
 }

@@ -4,19 +4,23 @@
 //
 // Usage:
 //
-//	ossappend [--endpoint URL] [--region REGION] [--local DIR] COMMAND
+//	ossappend [--endpoint URL] [--region REGION] [--profile NAME] [--local DIR] COMMAND
 //
 //	ossappend demo                 see it work, with an embedded OSS server
 //	ossappend pipe oss://B/K       copy standard input into an object
 //	ossappend cat [-f] oss://B/K   print an object, decoded; -f follows it
 //	ossappend serve                run an OSS-protocol test server
+//	ossappend help [COMMAND]       the same as COMMAND --help
 //
-// Credentials come from the environment, as the OSS SDK reads them:
+// Credentials come from --profile NAME, a profile of the aliyun CLI's
+// configuration or of ~/.alibabacloud/credentials; else from
 // OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and, for temporary credentials,
-// OSS_SESSION_TOKEN. The endpoint and region come from --endpoint and
-// --region, or OSS_ENDPOINT and OSS_REGION. With --local DIR a command runs
-// against an OSS server embedded in the process that keeps its data in DIR,
-// and needs neither.
+// OSS_SESSION_TOKEN, as the OSS SDK reads them; else from the Alibaba Cloud
+// default credential chain (ALIBABA_CLOUD_* variables, OIDC as RRSA sets it
+// up, the aliyun CLI's profile, the ECS RAM role). The endpoint and region
+// come from --endpoint and --region, or OSS_ENDPOINT and OSS_REGION. With
+// --local DIR a command runs against an OSS server embedded in the process
+// that keeps its data in DIR, and needs neither.
 //
 // The exit status is 0 on success, 1 on failure and 2 on a usage error;
 // every failure is reported in one line on standard error. See README.md
@@ -29,6 +33,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
+	"slices"
 
 	"github.com/alecthomas/kong"
 	"github.com/ossappend/ossappend"
@@ -62,6 +69,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		kong.Writers(stdout, stderr),
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+		kong.Help(printHelp),
+		kong.Vars{"version": version()},
 	)
 	if err != nil {
 		fmt.Fprintln(stderr, "ossappend:", err)
@@ -93,4 +102,44 @@ func (u usageError) Unwrap() error { return u.err }
 
 func usagef(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
+}
+
+// printHelp is kong's help, without the global flags that the command it
+// is for has no use for.
+func printHelp(options kong.HelpOptions, ctx *kong.Context) error {
+	if sel := ctx.Selected(); sel != nil && sel.Target.CanAddr() {
+		if c, ok := sel.Target.Addr().Interface().(interface{ ignoredGlobals() []string }); ok {
+			for _, f := range ctx.Model.Flags {
+				if !f.Hidden && slices.Contains(c.ignoredGlobals(), f.Name) {
+					f.Hidden = true
+					defer func() { f.Hidden = false }()
+				}
+			}
+		}
+	}
+	return kong.DefaultHelpPrinter(options, ctx)
+}
+
+// version is what --version prints: the module's version, the commit it
+// was built from when known, and the Go toolchain.
+func version() string {
+	v := "ossappend"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		v += " " + info.Main.Version
+		var rev, modified string
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value[:min(len(s.Value), 12)]
+			case "vcs.modified":
+				if s.Value == "true" {
+					modified = ", modified"
+				}
+			}
+		}
+		if rev != "" {
+			v += " (" + rev + modified + ")"
+		}
+	}
+	return v + " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
 }

@@ -25,6 +25,10 @@ import (
 // binary is the ossappend executable under test.
 var binary string
 
+// emptyHome is the home directory of every run of the binary: no
+// credentials file of the user's can show.
+var emptyHome string
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "ossappend-cli-test-")
 	if err != nil {
@@ -32,6 +36,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "ossappend")
+	emptyHome = filepath.Join(dir, "home")
+	if err := os.Mkdir(emptyHome, 0o700); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	build := exec.Command("go", "build", "-o", binary, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
@@ -83,15 +92,18 @@ func (s *testServer) args(args ...string) []string {
 // url names an object of the test bucket.
 func url(key string) string { return "oss://" + testBucket + "/" + key }
 
-// cleanEnv returns the test process's environment without its OSS_*
-// variables, plus extra.
+// cleanEnv returns the test process's environment without its OSS_* and
+// ALIBABA_CLOUD_* variables, with an empty home directory and no look at
+// the ECS metadata service, plus extra (whose HOME wins).
 func cleanEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "OSS_") {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "OSS_") && !strings.HasPrefix(name, "ALIBABA_CLOUD_") && name != "HOME" && name != "USERPROFILE" {
 			env = append(env, kv)
 		}
 	}
+	env = append(env, "HOME="+emptyHome, "USERPROFILE="+emptyHome, "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true")
 	return append(env, extra...)
 }
 

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/ossappend/ossappend"
+)
+
+// fakeView is a writerView that returns the Stats it is given.
+type fakeView struct{ st ossappend.Stats }
+
+func (f *fakeView) Stats() ossappend.Stats { return f.st }
+func (f *fakeView) Key() string            { return "k.log" }
+
+// TestProgressInNeverGoesBack: the progress line's "in" only grows, even
+// when the writer's BytesWritten is lower than it was a moment before (it
+// leaves out a frame being filled while a Write holds the writer).
+func TestProgressInNeverGoesBack(t *testing.T) {
+	var read atomic.Int64
+	view := &fakeView{}
+	m := newPipeMonitor(new(strings.Builder), "b", view, &read, time.Second, time.Minute)
+	last := int64(-1)
+	for _, step := range []struct{ read, written int64 }{{300, 300}, {320, 100}, {4096, 4000}, {4096, 0}} {
+		read.Store(step.read)
+		view.st.BytesWritten = step.written
+		in, line := m.progress(view.st)
+		if in < last || !strings.HasPrefix(line, humanBytes(in)+" in,") {
+			t.Fatalf("after %d in, the progress shows %d: %q", last, in, line)
+		}
+		last = in
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 appends", 1: "1 append", 2: "2 appends"} {
+		if got := plural(n, "append"); got != want {
+			t.Errorf("plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+	var read atomic.Int64
+	m := newPipeMonitor(new(strings.Builder), "b", &fakeView{}, &read, time.Second, time.Minute)
+	if _, line := m.progress(ossappend.Stats{Appends: 1}); !strings.HasSuffix(line, ", 1 append") {
+		t.Errorf("progress line %q", line)
+	}
+}
+
+// TestOutageNews: one warning once appends have failed for warnAfter,
+// naming the cause; one line when they work again; nothing in between.
+func TestOutageNews(t *testing.T) {
+	var read atomic.Int64
+	view := &fakeView{}
+	m := newPipeMonitor(new(strings.Builder), "b", view, &read, 10*time.Second, 10*time.Minute)
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	cause := &oss.ServiceError{Code: "ServiceUnavailable", Message: "Please slow down.", StatusCode: 503}
+	view.st.FailingSince, view.st.LastFailure = t0, errors.New("append: "+cause.Error())
+	if msg := m.outageNews(view.st, t0.Add(9*time.Second)); msg != "" {
+		t.Errorf("after 9s: %q", msg)
+	}
+	msg := m.outageNews(view.st, t0.Add(10*time.Second))
+	for _, want := range []string{"warning:", "oss://b/k.log", "failed for 10s", "ServiceUnavailable", "retrying for up to 10m0s"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("warning %q does not say %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "\n") {
+		t.Errorf("warning %q is more than a line", msg)
+	}
+	if msg := m.outageNews(view.st, t0.Add(time.Minute)); msg != "" {
+		t.Errorf("a second warning: %q", msg)
+	}
+	view.st.FailingSince, view.st.LastFailure = time.Time{}, nil
+	if msg := m.outageNews(view.st, t0.Add(90*time.Second)); !strings.Contains(msg, "work again, after failing for 1m30s") {
+		t.Errorf("recovery: %q", msg)
+	}
+	if msg := m.outageNews(view.st, t0.Add(91*time.Second)); msg != "" {
+		t.Errorf("after the recovery: %q", msg)
+	}
+	// A new outage that began between two looks is a new one.
+	view.st.FailingSince, view.st.LastFailure = t0.Add(100*time.Second), errors.New("dial tcp: connection refused")
+	if msg := m.outageNews(view.st, t0.Add(110*time.Second)); !strings.Contains(msg, "connection refused") {
+		t.Errorf("second outage: %q", msg)
+	}
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/ossappend/ossappend/osstest"
+)
+
+// TestPipeKeepsLinesWholeOnConflict appends to the object behind pipe's
+// back while a line is half read: the line goes whole into the object pipe
+// moves to, not half into each. Frames are 8 bytes, and only full ones
+// are appended before the input ends.
+func TestPipeKeepsLinesWholeOnConflict(t *testing.T) {
+	srv := newTestServer(t)
+	p := start(t, srv.env(), srv.args("pipe", "--tee", "--flush-size", "8", "--flush-interval", "1h", url("lines.log"))...)
+	io.WriteString(p.stdin, "aaa\nbbbbbb") // a line and a half
+	p.stdout.expect(t, "aaa")
+	io.WriteString(p.stdin, "b\ncc\n")
+	p.stdout.expect(t, "bbbbbbb", "cc")
+	var obj []byte
+	waitFor(t, "8 bytes stored", func() bool { obj, _ = srv.Object(testBucket, "lines.log"); return len(obj) >= 8 })
+	_, err := srv.client.AppendObject(context.Background(), &oss.AppendObjectRequest{
+		Bucket: oss.Ptr(testBucket), Key: oss.Ptr("lines.log"), Position: oss.Ptr(int64(len(obj))), Body: strings.NewReader("XXX\n"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(p.stdin, "dd\n")
+	p.stdin.Close()
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("pipe exited %d; stderr: %q", code, p.stderr.String())
+	}
+	first, _ := srv.Object(testBucket, "lines.log")
+	moved, _ := srv.Object(testBucket, "lines.1.log")
+	if string(first) != "aaa\nbbbbbbb\nXXX\n" || string(moved) != "cc\ndd\n" {
+		t.Fatalf("lines.log holds %q and lines.1.log %q: a line is split", first, moved)
+	}
+}
+
+// TestPipeRefusesOtherCodec: pipe does not append frames of one codec to
+// an object of another, which would then decode with nothing.
+func TestPipeRefusesOtherCodec(t *testing.T) {
+	srv := newTestServer(t)
+	mustRunBin(t, srv.env(), "zstd\n", srv.args("pipe", url("app.log.zst"))...)
+	mustRunBin(t, srv.env(), "plain\n", srv.args("pipe", url("app.log"))...)
+	for _, tc := range []struct {
+		key   string
+		flags []string
+		want  []string
+	}{
+		{"app.log.zst", []string{"--compress", "gzip"}, []string{"holds zstd frames", "appending gzip frames", "--compress zstd"}},
+		{"app.log.zst", []string{"--compress", "none"}, []string{"holds zstd frames", "appending uncompressed bytes"}},
+		{"app.log", []string{"--compress", "s2"}, []string{"holds uncompressed bytes", "appending s2 frames", "--compress none"}},
+	} {
+		before, _ := srv.Object(testBucket, tc.key)
+		args := append(append([]string{"pipe"}, tc.flags...), url(tc.key))
+		checkFailure(t, runBin(t, srv.env(), "more\n", srv.args(args...)...), exitFailure, tc.want...)
+		if after, _ := srv.Object(testBucket, tc.key); string(after) != string(before) {
+			t.Errorf("pipe %v changed the object", tc.flags)
+		}
+	}
+	// The same codec, given or implied, appends.
+	mustRunBin(t, srv.env(), "more\n", srv.args("pipe", "--compress", "zstd", url("app.log.zst"))...)
+	if r := mustRunBin(t, srv.env(), "", srv.args("cat", url("app.log.zst"))...); r.stdout != "zstd\nmore\n" {
+		t.Errorf("cat printed %q", r.stdout)
+	}
+}
+
+// TestPipeWarnsOfOutage: when appends keep failing, pipe says so once on
+// standard error, naming the cause, and once more when they work again.
+func TestPipeWarnsOfOutage(t *testing.T) {
+	srv := newTestServer(t)
+	srv.SetFaults(1, osstest.Fault{Op: "AppendObject", Kind: osstest.FaultError503})
+	p := start(t, srv.env(), srv.args("pipe", "--warn-after", "0s", "--flush-interval", "10ms", url("outage.log"))...)
+	io.WriteString(p.stdin, "through\n")
+	waitFor(t, "a warning", func() bool { return strings.Contains(p.stderr.String(), "warning:") })
+	srv.SetFaults(1)
+	waitFor(t, "the all-clear", func() bool { return strings.Contains(p.stderr.String(), "work again") })
+	p.stdin.Close()
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("pipe exited %d; stderr: %q", code, p.stderr.String())
+	}
+	lines := strings.Split(strings.TrimSuffix(p.stderr.String(), "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "outage.log have failed for") || !strings.Contains(lines[0], "ServiceUnavailable") ||
+		!strings.Contains(lines[0], "retrying") || !strings.Contains(lines[1], "outage.log work again") {
+		t.Errorf("stderr %q, want a warning naming the cause and a line when appends work again", lines)
+	}
+	if obj, _ := srv.Object(testBucket, "outage.log"); string(obj) != "through\n" {
+		t.Errorf("object holds %q", obj)
+	}
+}
+
+// TestPipeEmptyInput: empty input stores nothing and creates no object,
+// as pipe --help says.
+func TestPipeEmptyInput(t *testing.T) {
+	srv := newTestServer(t)
+	r := mustRunBin(t, srv.env(), "", srv.args("pipe", url("empty.log"))...)
+	if r.stdout != "" || r.stderr != "" {
+		t.Errorf("pipe printed %v", r)
+	}
+	if _, ok := srv.Object(testBucket, "empty.log"); ok {
+		t.Error("empty input created the object")
+	}
+	if h := mustRunBin(t, cleanEnv(), "", "pipe", "--help"); !strings.Contains(h.stdout, "empty input creates nothing") {
+		t.Errorf("pipe --help does not say what empty input does:\n%s", h.stdout)
+	}
+}
+
+// TestPipePartialLineWaitsNoLonger: input without a newline is stored
+// after --flush-interval even while standard input stays open, and at the
+// end of the input.
+func TestPipePartialLineWaitsNoLonger(t *testing.T) {
+	srv := newTestServer(t)
+	p := start(t, srv.env(), srv.args("pipe", "--flush-interval", "20ms", url("prompt.log"))...)
+	io.WriteString(p.stdin, "done\nprompt> ")
+	waitFor(t, "the partial line stored", func() bool { obj, _ := srv.Object(testBucket, "prompt.log"); return string(obj) == "done\nprompt> " })
+	io.WriteString(p.stdin, "yes\n")
+	p.stdin.Close()
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("pipe exited %d; stderr: %q", code, p.stderr.String())
+	}
+	if obj, _ := srv.Object(testBucket, "prompt.log"); string(obj) != "done\nprompt> yes\n" {
+		t.Errorf("object holds %q", obj)
+	}
+	mustRunBin(t, srv.env(), "no newline at all", srv.args("pipe", "--flush-interval", "0", url("bare.log"))...)
+	if obj, _ := srv.Object(testBucket, "bare.log"); string(obj) != "no newline at all" {
+		t.Errorf("object holds %q", obj)
+	}
+}
