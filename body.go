@@ -64,6 +64,22 @@ func (r *bodyReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// WriteTo writes the rest of the body to w, part by part, without a copy
+// of its own.
+func (r *bodyReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for ; len(r.parts) > 0; r.parts = r.parts[1:] {
+		n, err := w.Write(r.parts[0])
+		total += int64(n)
+		r.left -= n
+		if err != nil {
+			r.parts[0] = r.parts[0][n:]
+			return total, err
+		}
+	}
+	return total, nil
+}
+
 // equal reports whether r yields exactly the body's bytes, and no more.
 func (b *body) equal(r io.Reader) (bool, error) {
 	buf := make([]byte, 64<<10)

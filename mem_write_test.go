@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -329,5 +330,39 @@ func TestMemObjectOptionsAndProgress(t *testing.T) {
 	}
 	if st := w.Stats(); st.BytesAppended != int64(len(obj)) || st.BytesStored != 18000 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestMemFramesQueuedBehindAnAppendGoTogether: while one append is under
+// way, the frames queued behind it go out in the next append, all of them
+// up to MaxAppendSize, each still whole.
+func TestMemFramesQueuedBehindAnAppendGoTogether(t *testing.T) {
+	c := newMemClient(memBucket)
+	c.gate = make(chan struct{})
+	const size = 100
+	w := newMemWriter(t, c, "a.log", ossappend.WithFlushSize(size), ossappend.WithMaxInflight(10),
+		ossappend.WithMaxAppendSize(4*size), ossappend.WithFlushInterval(0))
+	line := strings.Repeat("x", size-1) + "\n" // a frame each
+	w.WriteString(line)
+	waitFor(t, "the first frame's append to wait at the gate", func() bool { return w.Stats().Appends == 1 })
+	for range 9 {
+		w.WriteString(line)
+	}
+	for range 4 {
+		c.gate <- struct{}{}
+	}
+	close(c.gate)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int
+	for _, b := range c.bodies {
+		sizes = append(sizes, len(b))
+	}
+	if want := []int{size, 4 * size, 4 * size, size}; !slices.Equal(sizes, want) {
+		t.Fatalf("append bodies of %v bytes, want %v", sizes, want)
+	}
+	if st := w.Stats(); st.Appends != 4 || st.Frames != 10 || st.FramesStored != 10 {
+		t.Fatalf("stats %+v, want 10 frames in 4 appends", st)
 	}
 }

@@ -43,6 +43,9 @@ type Stats struct {
 	Rotations int64
 	// DroppedBytes counts bytes a non-blocking writer refused.
 	DroppedBytes int64
+	// BudgetWaits counts the times a Write waited for the shared Budget
+	// (see WithBudget).
+	BudgetWaits int64
 	// FailingSince is when the requests of the append loop began to fail,
 	// while they keep failing (OSS unreachable, refusing, answering 5xx):
 	// it goes back to the zero time at the next request that succeeds.
@@ -106,6 +109,7 @@ func (w *Writer) Stats() Stats {
 	}
 	s.Frames = int64(w.fill.queued)
 	s.DroppedBytes = w.fill.dropped
+	s.BudgetWaits = w.fill.budgetWaits
 	w.mu.Unlock()
 	s.Pending = s.BytesWritten - s.BytesStored
 
