@@ -14,8 +14,11 @@ const DefaultGzipLevel = gzip.DefaultCompression
 type gzipCodec struct {
 	level int
 	err   error
-	pool  sync.Pool // of *gzipState
 }
+
+// gzipStates are the process's pools of gzip encoders, one per level,
+// shared by every codec of that level.
+var gzipStates [gzip.BestCompression - gzip.StatelessCompression + 1]sync.Pool // of *gzipState
 
 type gzipState struct {
 	zw  *gzip.Writer
@@ -52,7 +55,8 @@ func (c *gzipCodec) Encode(dst, src []byte) ([]byte, error) {
 	if len(src) == 0 {
 		return dst, nil
 	}
-	st, _ := c.pool.Get().(*gzipState)
+	pool := &gzipStates[c.level-gzip.StatelessCompression]
+	st, _ := pool.Get().(*gzipState)
 	if st == nil {
 		st = &gzipState{}
 		zw, err := gzip.NewWriterLevel(&st.out, c.level)
@@ -68,7 +72,7 @@ func (c *gzipCodec) Encode(dst, src []byte) ([]byte, error) {
 		err = st.zw.Close()
 	}
 	dst, st.out.b = st.out.b, nil
-	c.pool.Put(st)
+	pool.Put(st)
 	if err != nil {
 		return dst, fmt.Errorf("compress: gzip: %w", err)
 	}

@@ -15,9 +15,14 @@ const DefaultZstdLevel = 3
 type zstdCodec struct {
 	level int
 	err   error
+}
 
-	once sync.Once
-	enc  *zstd.Encoder
+// zstdEncoders are the process's encoders, one per level, shared by every
+// codec of that level: an encoder holds GOMAXPROCS block encoders and
+// their windows, which a process with many writers must not multiply.
+var zstdEncoders struct {
+	mu  sync.Mutex
+	enc map[int]*zstd.Encoder
 }
 
 // Zstd returns a codec that writes each frame as one zstd frame (with its
@@ -48,24 +53,33 @@ func (c *zstdCodec) MediaType() string { return "application/zstd" }
 func (c *zstdCodec) MaxEncodedLen(n int) int { return n + n>>7 + 128<<10>>11 + 64 }
 func (c *zstdCodec) Validate() error         { return c.err }
 
-// encoder builds the shared encoder on first use. One zstd.Encoder serves
-// every goroutine: EncodeAll draws from its internal pool of GOMAXPROCS
-// block encoders, so frames compress in parallel without allocating.
+// encoder returns the process's encoder of c's level, building it on
+// first use. One zstd.Encoder serves every goroutine: EncodeAll draws from
+// its internal pool of GOMAXPROCS block encoders, so frames compress in
+// parallel without allocating.
 func (c *zstdCodec) encoder() (*zstd.Encoder, error) {
-	c.once.Do(func() {
-		if c.err != nil {
-			return
-		}
-		c.enc, c.err = zstd.NewWriter(nil,
-			zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(c.level)),
-			zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
-			zstd.WithEncoderCRC(true),
-		)
-		if c.err != nil {
-			c.err = fmt.Errorf("compress: zstd: %w", c.err)
-		}
-	})
-	return c.enc, c.err
+	if c.err != nil {
+		return nil, c.err
+	}
+	e := &zstdEncoders
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if enc := e.enc[c.level]; enc != nil {
+		return enc, nil
+	}
+	enc, err := zstd.NewWriter(nil,
+		zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(c.level)),
+		zstd.WithEncoderConcurrency(runtime.GOMAXPROCS(0)),
+		zstd.WithEncoderCRC(true),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("compress: zstd: %w", err)
+	}
+	if e.enc == nil {
+		e.enc = map[int]*zstd.Encoder{}
+	}
+	e.enc[c.level] = enc
+	return enc, nil
 }
 
 func (c *zstdCodec) Encode(dst, src []byte) ([]byte, error) {
