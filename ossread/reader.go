@@ -168,7 +168,7 @@ func (r *Reader) begin(cfg config) error {
 	case !r.begun && !cfg.wait:
 		return r.s.missing()
 	case !r.cfg.follow:
-		r.err = io.EOF // only objects before the start key
+		r.err = io.EOF // nothing at or after the start key, or all deleted since the listing
 	}
 	r.looked = true
 	return nil
