@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -335,20 +336,32 @@ func TestFollowSeriesObjectDeleted(t *testing.T) {
 	}
 }
 
-// TestFollowSeriesContextEnds ends the context of a Reader that waits.
-func TestFollowSeriesContextEnds(t *testing.T) {
+// TestFollowContextEndsSaysWhere ends the context of a Reader, and of a
+// Follower, that wait: the error wraps the context's and says which
+// object it stopped at.
+func TestFollowContextEndsSaysWhere(t *testing.T) {
 	_, c := newFollowServer(t)
 	followAppend(t, c, "app.log", []byte("one\n"))
-	ctx, cancel := context.WithCancel(context.Background())
-	r, err := ossread.NewReader(ctx, c, followBucket, "app.log", append(fastFollow, ossread.WithFollow())...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	lr := followLines(r)
-	lr.expect(t, "one")
-	cancel()
-	if err := lr.end(t); !errors.Is(err, context.Canceled) {
-		t.Fatalf("reader stopped with %v, want context.Canceled", err)
+	for name, open := range map[string]func(ctx context.Context) (io.ReadCloser, error){
+		"Reader": func(ctx context.Context) (io.ReadCloser, error) {
+			return ossread.NewReader(ctx, c, followBucket, "app.log", append(fastFollow, ossread.WithFollow())...)
+		},
+		"Follower": func(ctx context.Context) (io.ReadCloser, error) {
+			return ossread.NewFollower(ctx, c, followBucket, "app.log", fastFollow...)
+		},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		r, err := open(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lr := followLines(r)
+		lr.expect(t, "one")
+		cancel()
+		err = lr.end(t)
+		if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "ossread: "+followBucket+"/app.log: ") {
+			t.Errorf("%s stopped with %q, want context.Canceled, saying where", name, err)
+		}
+		r.Close()
 	}
 }
