@@ -27,16 +27,20 @@ var (
 	// WithWaitForObject).
 	ErrNoSuchKey = ossapi.ErrNoSuchKey
 
-	// ErrObjectReplaced means the followed object was deleted, truncated or
-	// replaced by another object: what it holds now does not continue the
-	// bytes the Follower has read.
+	// ErrObjectReplaced means an object being read was deleted, truncated
+	// or replaced by another object: what it holds now does not continue
+	// the bytes already read.
 	ErrObjectReplaced = errors.New("followed object was deleted or replaced")
 
 	// ErrClosed is returned by Read after Close.
-	ErrClosed = errors.New("follower is closed")
+	ErrClosed = errors.New("reader is closed")
 )
 
 var errClosed = fmt.Errorf("ossread: %w", ErrClosed)
+
+// errGone is what a Follower of an object of a series reports when the
+// object no longer exists when it first asks for it: the Reader skips it.
+var errGone = errors.New("object was deleted before it was read")
 
 // A Follower reads an appendable object as it grows, as tail -f reads a
 // file: Read returns the object's bytes, and once it has returned all of
@@ -48,8 +52,9 @@ var errClosed = fmt.Errorf("ossread: %w", ErrClosed)
 //
 // Read returns io.EOF once it has read all of a sealed object. It returns
 // an error wrapping ErrObjectReplaced if the object is deleted, truncated,
-// replaced, or turns into a Normal object, ErrClosed after Close, and the
-// context's error once the context given to NewFollower ends. A Follower
+// replaced, or turns into a Normal object, ErrClosed after Close, and an
+// error wrapping the context's once the context given to NewFollower ends.
+// A Follower
 // that starts at the object's first byte or at its end also checks each
 // stretch of bytes it reads against the object's CRC-64, so it tells a
 // replacement even by a longer object; it does so once it has read the
@@ -81,6 +86,27 @@ type Follower struct {
 	body    io.ReadCloser // the GetObject being read, bytes off..end
 	backoff ossapi.Backoff
 	err     error // sticky: what every later Read returns
+
+	role     role
+	complete bool // the last poll's length is the object's end
+}
+
+// role is what a Reader asks of the Follower of one object of a series;
+// the zero role is that of a Follower made by NewFollower.
+type role struct {
+	// anyType reads an object that cannot grow (Normal, Multipart, ...)
+	// whole instead of refusing it.
+	anyType bool
+	// skipGone reports errGone, not ErrNoSuchKey, for an object that does
+	// not exist when the Follower first asks for it.
+	skipGone bool
+	// last says the object will not grow any more: the next poll's length
+	// is its end.
+	last bool
+	// newer, when the object did not grow in a poll, asks before the next
+	// one whether a newer object of the series exists; the object is then
+	// complete, so that poll is the last.
+	newer func() (bool, error)
 }
 
 // NewFollower returns a Follower of the object key in bucket.
@@ -98,22 +124,24 @@ func NewFollower(ctx context.Context, c Client, bucket, key string, opts ...Opti
 	if err := ossapi.CheckTarget(c, bucket, key); err != nil {
 		return nil, fmt.Errorf("ossread: %w", err)
 	}
-	cfg := defaultConfig()
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
-	if err := cfg.validate(); err != nil {
+	cfg := newConfig(opts)
+	if err := cfg.validateFollower(); err != nil {
 		return nil, fmt.Errorf("ossread: %w", err)
 	}
-	f := &Follower{c: c, bucket: bucket, key: key, cfg: cfg, backoff: cfg.backoff()}
-	f.ctx, f.cancel = context.WithCancel(ctx)
+	f := newFollower(ctx, c, bucket, key, cfg, role{})
 	if err := f.poll(); err != nil {
 		f.cancel()
 		return nil, f.final(err)
 	}
 	return f, nil
+}
+
+// newFollower returns a Follower that has not asked OSS anything yet.
+func newFollower(ctx context.Context, c Client, bucket, key string, cfg config, r role) *Follower {
+	f := &Follower{c: c, bucket: bucket, key: key, cfg: cfg, backoff: cfg.backoff(), role: r}
+	f.ctx, f.cancel = context.WithCancel(ctx)
+	f.pos.Store(cfg.start)
+	return f
 }
 
 // Offset returns the offset in the object of the next byte Read will
@@ -145,14 +173,16 @@ func (f *Follower) Read(p []byte) (int, error) {
 			err = f.ctx.Err()
 		case f.body != nil:
 			n, err = f.readBody(p)
+		case !f.seen && !f.polled:
+			err = f.poll() // the first poll of a Follower made by a Reader
 		case f.off < f.end.Length:
 			err = f.open()
-		case f.end.Sealed:
+		case f.end.Sealed || f.complete:
 			err = io.EOF
 		case f.polled:
 			if err = ossapi.Sleep(f.ctx, f.cfg.poll); err == nil {
 				f.polled = false
-				err = f.poll()
+				err = f.idle()
 			}
 		default:
 			err = f.poll()
@@ -172,16 +202,6 @@ func (f *Follower) Read(p []byte) (int, error) {
 	return 0, f.err
 }
 
-// stepError is the failure of one request of a Follower.
-type stepError struct {
-	op        string // "head", "get bytes=0-99", ...
-	err       error
-	transient bool // repeating the request may help
-}
-
-func (s *stepError) Error() string { return s.op + ": " + s.err.Error() }
-func (s *stepError) Unwrap() error { return s.err }
-
 // final turns the failure of a step into the error Read returns.
 func (f *Follower) final(err error) error {
 	if err == io.EOF {
@@ -191,30 +211,9 @@ func (f *Follower) final(err error) error {
 }
 
 // settle turns the failure of one step of Read into the sticky error, or
-// into nil after waiting out the backoff if the failure may pass. A
-// transient failure after progress (read > 0) is retried at once.
+// into nil after waiting out the backoff if the failure may pass.
 func (f *Follower) settle(err error, read bool) error {
-	if f.closed.Load() {
-		return errClosed
-	}
-	if ctxErr := f.ctx.Err(); ctxErr != nil {
-		return ctxErr
-	}
-	var step *stepError
-	if !errors.As(err, &step) || !step.transient {
-		return f.final(err)
-	}
-	if read {
-		return nil
-	}
-	delay, gaveUp := f.backoff.Next(step.err)
-	if gaveUp != nil {
-		return f.final(fmt.Errorf("%s: %w", step.op, gaveUp))
-	}
-	if err := ossapi.Sleep(f.ctx, delay); err != nil {
-		return f.settle(err, false)
-	}
-	return nil
+	return settle(f.ctx, &f.closed, &f.backoff, err, read, f.final)
 }
 
 // failure describes the error of a request, marking it transient when
@@ -230,6 +229,28 @@ func (f *Follower) replaced(format string, args ...any) error {
 	return fmt.Errorf("%w: it %s", ErrObjectReplaced, fmt.Sprintf(format, args...))
 }
 
+// idle runs when the last poll found nothing new, after the poll interval:
+// it asks whether a newer object of the series exists, then polls.
+func (f *Follower) idle() error {
+	if f.role.newer != nil && !f.role.last {
+		newer, err := f.role.newer()
+		if err != nil {
+			return err
+		}
+		f.role.last = newer
+	}
+	return f.poll()
+}
+
+// retyped reports that the object, once of type f.end.Type, is now a kind
+// object.
+func (f *Follower) retyped(kind string) error {
+	if f.end.Type == "Appendable" {
+		return fmt.Errorf("%w: %w: it is now a %s object", ErrObjectReplaced, ossapi.ErrNotAppendable, kind)
+	}
+	return f.replaced("is now a %s object, it was a %s one", kind, f.end.Type)
+}
+
 // poll asks OSS how long the object is now.
 func (f *Follower) poll() error {
 	obj, err := ossapi.Head(f.ctx, f.c, f.bucket, f.key)
@@ -238,14 +259,16 @@ func (f *Follower) poll() error {
 		return f.failure("head", err)
 	case !obj.Exists && f.seen:
 		return f.replaced("was deleted")
+	case !obj.Exists && f.role.skipGone:
+		return errGone
 	case !obj.Exists && !f.cfg.wait:
 		return ErrNoSuchKey
 	case !obj.Exists:
 		f.waited, f.polled = true, true
 		return nil
-	case obj.Type != "Appendable" && f.seen:
-		return fmt.Errorf("%w: %w: it is now a %s object", ErrObjectReplaced, ossapi.ErrNotAppendable, obj.Kind())
-	case obj.Type != "Appendable":
+	case obj.Type != f.end.Type && f.seen:
+		return f.retyped(obj.Kind())
+	case obj.Type != "Appendable" && !f.role.anyType:
 		return fmt.Errorf("%w: it is a %s object, which cannot grow (read it whole instead)", ossapi.ErrNotAppendable, obj.Kind())
 	}
 	if !f.seen {
@@ -257,6 +280,7 @@ func (f *Follower) poll() error {
 		return f.replaced("shrank to %d bytes, %d were read", obj.Length, f.off)
 	}
 	f.end = obj
+	f.complete = f.role.last || obj.Type != "Appendable"
 	f.polled = obj.Length == f.off
 	f.backoff.Reset()
 	if obj.Length == f.off {
@@ -307,9 +331,9 @@ func (f *Follower) open() error {
 		}
 		return f.failure("get "+rng, err)
 	}
-	if kind := oss.ToString(res.ObjectType); kind != "" && kind != "Appendable" {
+	if kind := oss.ToString(res.ObjectType); kind != "" && kind != f.end.Type {
 		res.Body.Close()
-		return fmt.Errorf("%w: %w: it is now a %s object", ErrObjectReplaced, ossapi.ErrNotAppendable, kind)
+		return f.retyped(kind)
 	}
 	if cr := oss.ToString(res.ContentRange); !strings.HasPrefix(cr, fmt.Sprintf("bytes %d-", f.off)) {
 		res.Body.Close()

@@ -1,35 +1,35 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
-	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend"
-	"github.com/ossappend/ossappend/compress"
 	"github.com/ossappend/ossappend/ossread"
 )
 
-// catCmd is "ossappend cat": an object, decoded, to standard output.
+// catCmd is "ossappend cat": a series of objects, decoded, to standard
+// output.
 type catCmd struct {
-	Follow  bool          `short:"f" help:"Keep printing what is appended to the object, until interrupted, as tail -f does."`
+	Follow  bool          `short:"f" help:"Keep printing what is appended, and the objects the writer rotates or rolls to, until interrupted, as tail -F does."`
+	Only    bool          `help:"Print the object alone, not the objects a writer rotated to after it."`
 	FromEnd bool          `help:"With -f, print only what is appended from now on."`
-	Wait    bool          `help:"With -f, wait for the object to be created if it does not exist yet."`
-	Poll    time.Duration `help:"With -f, how often to ask OSS whether the object has grown (default ${default})." default:"1s" placeholder:"DURATION"`
+	Wait    bool          `help:"With -f, wait for the first object to be created if there is none yet."`
+	Poll    time.Duration `help:"With -f, how often to ask OSS whether there is more to print (default ${default})." default:"1s" placeholder:"DURATION"`
 	Raw     bool          `help:"Print the bytes as stored, without decoding them."`
 
-	Object string `arg:"" name:"oss-url" help:"The object to print, oss://BUCKET/KEY."`
+	Object string `arg:"" name:"oss-url" help:"What to print: oss://BUCKET/KEY, the object and the objects a writer rotated to after it (KEY's chain); oss://BUCKET/PREFIX/, every object under PREFIX/."`
 }
 
-// Run prints the object, or with -f follows it until a signal comes.
+// Run prints the series, or with -f follows it until a signal comes.
 func (c *catCmd) Run(g *globals, e *env) error {
-	u, err := parseObjectURL(c.Object)
+	u, err := parseSeriesURL(c.Object)
 	if err != nil {
 		return err
 	}
@@ -44,30 +44,14 @@ func (c *catCmd) Run(g *globals, e *env) error {
 	ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	var src io.Reader
-	if c.Follow {
-		f, err := c.follower(ctx, conn.client, u)
-		if err != nil {
-			return fmt.Errorf("cat -f %s: %w", u, err)
-		}
-		defer f.Close()
-		src = f
-	} else {
-		res, err := conn.client.GetObject(ctx, &oss.GetObjectRequest{Bucket: &u.Bucket, Key: &u.Key})
-		if err != nil {
-			return fmt.Errorf("cat %s: %w", u, describeGet(err))
-		}
-		defer res.Body.Close()
-		src = res.Body
+	r, err := ossread.NewReader(ctx, conn.client, u.Bucket, u.Key, c.options()...)
+	if err != nil {
+		return c.failed(err)
 	}
-	if !c.Raw {
-		dec := compress.NewReader(src)
-		defer dec.Close()
-		src = dec
-	}
-	// Copy with a buffer of our own, so that each piece the source yields
-	// goes out at once (io.Copy would hand os.Stdout the source instead).
-	_, err = io.CopyBuffer(struct{ io.Writer }{e.stdout}, src, make([]byte, 64<<10))
+	defer r.Close()
+	// Copy with a buffer of our own, so that each piece the reader yields
+	// goes out at once (io.Copy would hand os.Stdout the reader instead).
+	_, err = io.CopyBuffer(struct{ io.Writer }{e.stdout}, r, make([]byte, 64<<10))
 	if ctx.Err() != nil {
 		if c.Follow {
 			return nil // interrupted: the normal end of cat -f
@@ -75,39 +59,55 @@ func (c *catCmd) Run(g *globals, e *env) error {
 		return fmt.Errorf("cat %s: interrupted", u)
 	}
 	if err != nil {
-		return fmt.Errorf("cat %s: %w", u, err)
+		return fmt.Errorf("cat: %w", err)
 	}
 	return nil
 }
 
-// follower makes the Follower of cat -f.
-func (c *catCmd) follower(ctx context.Context, client *oss.Client, u objectURL) (*ossread.Follower, error) {
-	opts := []ossread.Option{ossread.WithPollInterval(c.Poll)}
+// options are the Reader's options for the flags.
+func (c *catCmd) options() []ossread.Option {
+	var opts []ossread.Option
+	if c.Only {
+		opts = append(opts, ossread.Only())
+	}
+	if !c.Raw {
+		opts = append(opts, ossread.WithDecode())
+	}
+	if c.Follow {
+		opts = append(opts, ossread.WithFollow(), ossread.WithPollInterval(c.Poll))
+	}
 	if c.FromEnd {
 		opts = append(opts, ossread.WithStartAtEnd())
 	}
 	if c.Wait {
 		opts = append(opts, ossread.WithWaitForObject())
 	}
-	f, err := ossread.NewFollower(ctx, client, u.Bucket, u.Key, opts...)
-	if errors.Is(err, ossappend.ErrNotAppendable) {
-		err = fmt.Errorf("%w (cat without -f prints it)", err)
-	}
-	return f, err
+	return opts
 }
 
-// describeGet names the usual causes of a failed GetObject.
-func describeGet(err error) error {
-	var se *oss.ServiceError
-	if errors.As(err, &se) {
-		switch se.Code {
-		case "NoSuchKey":
-			return fmt.Errorf("%w: %w", ossread.ErrNoSuchKey, err)
-		case "NoSuchBucket":
-			return fmt.Errorf("%w: %w", ossappend.ErrNoSuchBucket, err)
-		case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch":
-			return fmt.Errorf("%w: %w", ossappend.ErrAccessDenied, err)
-		}
+// failed adds to the error of NewReader what the flags can do about it.
+func (c *catCmd) failed(err error) error {
+	switch {
+	case errors.Is(err, ossappend.ErrNotAppendable) && c.Follow:
+		err = fmt.Errorf("%w (cat without -f prints it)", err)
+	case errors.Is(err, ossappend.ErrAccessDenied) && !c.Only:
+		err = fmt.Errorf("%w (reading a chain or a prefix lists the bucket; --only reads one object without listing)", err)
 	}
-	return err
+	return fmt.Errorf("cat: %w", err)
+}
+
+// parseSeriesURL parses oss://BUCKET/KEY or oss://BUCKET/PREFIX/.
+func parseSeriesURL(s string) (objectURL, error) {
+	prefix, isPrefix := strings.CutSuffix(s, "/")
+	if !isPrefix {
+		prefix = s
+	}
+	u, err := parseObjectURL(prefix)
+	if err != nil {
+		return objectURL{}, usagef("bad object URL %q: want oss://BUCKET/KEY or oss://BUCKET/PREFIX/", s)
+	}
+	if isPrefix {
+		u.Key += "/"
+	}
+	return u, nil
 }

@@ -14,7 +14,7 @@ type cli struct {
 
 	Demo  demoCmd  `cmd:"" help:"See ossappend work: stream logs into an embedded OSS server, read them back and verify them."`
 	Pipe  pipeCmd  `cmd:"" help:"Copy standard input into an appendable object, whole lines at a time."`
-	Cat   catCmd   `cmd:"" help:"Print an object, decoded; with -f, follow it as it grows."`
+	Cat   catCmd   `cmd:"" help:"Print an object and the objects it was rotated to, or every object under a prefix, decoded; with -f, follow them as tail -F does."`
 	Serve serveCmd `cmd:"" help:"Run an OSS-protocol test server (osstest) until interrupted; --region sets its region."`
 	Help  helpCmd  `cmd:"" help:"Show help for ossappend or one of its commands."`
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend"
 	"github.com/ossappend/ossappend/compress"
+	"github.com/ossappend/ossappend/ossread"
 	"github.com/ossappend/ossappend/osstest"
 )
 
@@ -128,33 +129,46 @@ func (d *demoCmd) write(ctx context.Context, e *env, client *oss.Client, run *de
 	return nil
 }
 
-// verify reads the object back through the SDK and checks it.
+// verify reads the object back, with its rotations if it had any, and
+// checks it.
 func (d *demoCmd) verify(ctx context.Context, client *oss.Client, run *demoRun) error {
-	res, err := client.GetObject(ctx, &oss.GetObjectRequest{Bucket: &run.url.Bucket, Key: &run.url.Key})
+	r, err := ossread.NewReader(ctx, client, run.url.Bucket, run.url.Key)
 	if err != nil {
 		return err
 	}
-	defer res.Body.Close()
-	run.objectSize = res.ContentLength
-	if got := compress.Detect(peekHead(res)); got != run.codec.Name() {
+	defer r.Close()
+	stored := &countingReader{r: r}
+	head, src := peek(stored, 16)
+	if got := compress.Detect(head); got != run.codec.Name() {
 		return fmt.Errorf("the object is %s-encoded, want %s", got, run.codec.Name())
 	}
-	dec := compress.NewReader(res.Body)
+	// One writer, one codec: the stored bytes decode as one stream.
+	dec := compress.NewReader(src)
 	defer dec.Close()
 	_, err = verifyLogs(dec, d.Lines, d.Workers, run.digest)
+	run.objectSize = stored.n
 	return err
 }
 
-// peekHead reads the first bytes of a GetObject's body and puts them back.
-func peekHead(res *oss.GetObjectResult) []byte {
-	head := make([]byte, 16)
-	n, _ := io.ReadFull(res.Body, head)
+// peek reads the first n bytes of r, or fewer if r has fewer, and returns
+// them with a reader of all of r.
+func peek(r io.Reader, n int) ([]byte, io.Reader) {
+	head := make([]byte, n)
+	n, _ = io.ReadFull(r, head)
 	head = head[:n]
-	res.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(head), res.Body), res.Body}
-	return head
+	return head, io.MultiReader(bytes.NewReader(head), r)
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // report prints the demo's findings.

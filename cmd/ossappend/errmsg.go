@@ -13,8 +13,8 @@ import (
 // oneLine renders err as one line for standard error: the SDK's multi-line
 // service errors become "Code: Message (HTTP status, request ID)", a
 // network failure says which address it could not reach, the repeated
-// "ossappend: " prefixes of wrapped errors go, and no credential from the
-// environment shows.
+// "ossappend: " and "ossread: " prefixes of wrapped errors go, and no
+// credential from the environment shows.
 func oneLine(err error) string {
 	text := err.Error()
 	var se *oss.ServiceError
@@ -26,6 +26,7 @@ func oneLine(err error) string {
 		text += "; is the endpoint right, and the server up?"
 	}
 	text = strings.ReplaceAll(text, "ossappend: ", "")
+	text = strings.ReplaceAll(text, "ossread: ", "")
 	text = strings.ReplaceAll(text, "operation error ", "")
 	text = strings.Join(strings.Fields(text), " ")
 	return redact(text)

@@ -126,8 +126,12 @@ func TestNormalObject(t *testing.T) {
 
 func TestMissingObjectAndBucket(t *testing.T) {
 	srv := newTestServer(t)
-	checkFailure(t, runBin(t, srv.env(), "", srv.args("cat", url("missing.log"))...), exitFailure, "does not exist", "NoSuchKey")
+	// cat lists the chain of missing.log, and finds no object.
+	checkFailure(t, runBin(t, srv.env(), "", srv.args("cat", url("missing.log"))...), exitFailure, "does not exist", "missing.1.log")
 	checkFailure(t, runBin(t, srv.env(), "", srv.args("cat", "-f", url("missing.log"))...), exitFailure, "does not exist")
+	checkFailure(t, runBin(t, srv.env(), "", srv.args("cat", "--only", url("missing.log"))...), exitFailure, "does not exist")
+	checkFailure(t, runBin(t, srv.env(), "", srv.args("cat", url("missing/"))...), exitFailure, "does not exist", "no object under the prefix")
+	checkFailure(t, runBin(t, srv.env(), "", srv.args("cat", "oss://no-such-bucket/k.log")...), exitFailure, "bucket does not exist")
 	checkFailure(t, runBin(t, srv.env(), "x\n", srv.args("pipe", "oss://no-such-bucket/k.log")...), exitFailure, "bucket does not exist")
 }
 

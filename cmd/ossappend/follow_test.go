@@ -94,9 +94,9 @@ func TestCatFollowWait(t *testing.T) {
 	srv := newTestServer(t)
 	srv.ResetCounts()
 	p := start(t, srv.env(), srv.args("cat", "-f", "--wait", "--poll", "20ms", url("later.log.gz"))...)
-	// Create the object only once cat has found it missing, so that --wait
-	// is what keeps cat going.
-	waitFor(t, "cat to find the object missing", func() bool { return srv.Counts().Requests["HeadObject"] >= 1 })
+	// Create the object only once cat has found it missing, in its first
+	// listing of the chain, so that --wait is what keeps cat going.
+	waitFor(t, "cat to find the object missing", func() bool { return srv.Counts().Requests["ListObjectsV2"] >= 1 })
 	mustRunBin(t, srv.env(), "created\n", srv.args("pipe", url("later.log.gz"))...)
 	p.stdout.expect(t, "created")
 	p.signal(t, syscall.SIGINT)

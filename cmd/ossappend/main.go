@@ -8,7 +8,7 @@
 //
 //	ossappend demo                 see it work, with an embedded OSS server
 //	ossappend pipe oss://B/K       copy standard input into an object
-//	ossappend cat [-f] oss://B/K   print an object, decoded; -f follows it
+//	ossappend cat [-f] oss://B/K   print an object and its rotations, decoded; -f follows them
 //	ossappend serve                run an OSS-protocol test server
 //	ossappend help [COMMAND]       the same as COMMAND --help
 //
