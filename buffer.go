@@ -17,7 +17,8 @@ type frame struct {
 	enc  []byte    // the bytes to append: buf itself, or buf compressed
 	err  error     // the compressor's error
 	seq  uint64    // queue order, from 1; appends follow it
-	born time.Time // when the first byte arrived, for FlushInterval
+	base string    // the first key of the chain it goes to: its period's
+	due  time.Time // when it must be queued: FlushInterval, or its period's end
 	cost int64     // bytes drawn from the writer's Budget for buf
 
 	// ready carries one token from the compressor to the append loop when
@@ -84,7 +85,7 @@ func (p *framePool) pop() *frame {
 // put returns f to the pool. Its buffers must have gone back already.
 func (p *framePool) put(f *frame) {
 	f.buf, f.enc, f.n = nil, nil, 0
-	f.err, f.seq, f.born, f.cost = nil, 0, time.Time{}, 0
+	f.err, f.seq, f.base, f.due, f.cost = nil, 0, "", time.Time{}, 0
 	p.mu.Lock()
 	p.free = append(p.free, f) // within the capacity of the slots
 	p.mu.Unlock()

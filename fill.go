@@ -85,14 +85,7 @@ func (w *Writer) newFrameLocked(need int) (*frame, error) {
 	}
 	f.buf, f.cost = getBuffer(c), int64(c)
 	w.cur = f
-	if d := w.cfg.flushInterval; d > 0 {
-		f.born = time.Now()
-		if w.timer == nil {
-			w.timer = time.AfterFunc(d, w.timeUp)
-		} else {
-			w.timer.Reset(d)
-		}
-	}
+	w.startLocked(f)
 	return f, nil
 }
 
@@ -135,15 +128,39 @@ func (w *Writer) queueLocked() {
 	w.queue <- f
 }
 
-// timeUp runs when the current frame may have reached FlushInterval: it
-// queues the frame if it has, or waits for the rest of its time.
+// startLocked dates a new current frame: the period it belongs to, which
+// moves on if the last one has ended, and when it is due to be queued,
+// which the timer will see to.
+func (w *Writer) startLocked(f *frame) {
+	now := w.cfg.clock.Now()
+	if end := w.period.end; !end.IsZero() && !now.Before(end) {
+		w.period = w.lay.periodOf(now)
+	}
+	f.base = w.period.key
+	f.due = w.period.end
+	if d := w.cfg.flushInterval; d > 0 && (f.due.IsZero() || now.Add(d).Before(f.due)) {
+		f.due = now.Add(d)
+	}
+	if f.due.IsZero() {
+		return
+	}
+	if w.timer == nil {
+		w.timer = w.cfg.clock.AfterFunc(f.due.Sub(now), w.timeUp)
+	} else {
+		w.timer.Reset(f.due.Sub(now))
+	}
+}
+
+// timeUp runs when the current frame may be due: its oldest byte is
+// FlushInterval old, or its period has ended. It queues the frame if it is
+// due, or waits for the rest of its time.
 func (w *Writer) timeUp() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.cur == nil {
 		return // queued since: its successor rearms the timer
 	}
-	if left := w.cfg.flushInterval - time.Since(w.cur.born); left > 0 {
+	if left := w.cur.due.Sub(w.cfg.clock.Now()); left > 0 {
 		w.timer.Reset(left)
 		return
 	}

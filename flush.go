@@ -88,8 +88,9 @@ func (w *Writer) wakeLocked() {
 // frames, in order, to the object. It alone knows where the object ends.
 type appender struct {
 	w        *Writer
+	base     string // the first key of the chain: the key, or the period's
 	key      string // the object being appended to
-	seq      int    // key's rotation number; 0 for the key NewWriter got
+	seq      int    // key's rotation number in the chain of base
 	pos      int64  // the object's length: where the next append goes
 	crc      uint64 // the object's CRC-64, if crcKnown
 	crcKnown bool
@@ -101,13 +102,17 @@ type appender struct {
 	ready int           // how many of next are encoded
 }
 
-func newAppender(w *Writer, key string, obj ossapi.Object) *appender {
-	return &appender{
-		w: w, key: key, pos: obj.Length, crc: obj.CRC,
-		crcKnown: obj.HasCRC || !obj.Exists,
-		done:     make(chan struct{}),
-		queue:    w.queue,
-	}
+func newAppender(w *Writer, base string, at origin) *appender {
+	a := &appender{w: w, done: make(chan struct{}), queue: w.queue}
+	a.moveTo(base, at)
+	return a
+}
+
+// moveTo makes the append loop go on at the origin at in the chain of base.
+func (a *appender) moveTo(base string, at origin) {
+	a.base, a.key, a.seq = base, at.key, at.n
+	a.pos, a.crc, a.crcKnown = at.obj.Length, at.obj.CRC, at.obj.HasCRC || !at.obj.Exists
+	a.w.key.Store(&a.key)
 }
 
 // run appends the frames of the queue until Close closes it. Once the
@@ -123,9 +128,14 @@ func (a *appender) run() error {
 		stored := false
 		if w.failure.Load() == nil {
 			err := group[0].err
-			if err != nil {
+			switch {
+			case err != nil:
 				err = fmt.Errorf("ossappend: compress frame %d: %w", group[0].seq, err)
-			} else {
+			case group[0].base != a.base:
+				if err = a.roll(group[0].base); err == nil {
+					err = a.store(newBody(group))
+				}
+			default:
 				err = a.store(newBody(group))
 			}
 			if err != nil {
@@ -142,8 +152,8 @@ func (a *appender) run() error {
 
 // nextGroup waits for the next frame to be encoded, and returns it with
 // the frames after it that are encoded already, as many as one append
-// takes: at most MaxAppendSize bytes, and no more than fit in the object
-// before it must rotate. When appends are quick, a group is one frame;
+// takes: at most MaxAppendSize bytes, of one period, and no more than fit
+// in the object before it must rotate. When appends are quick, a group is one frame;
 // when frames queue up behind a slow one, the next append takes them all
 // at once. A frame whose encoding failed travels alone. nextGroup returns
 // nil once the queue is closed and empty.
@@ -165,7 +175,7 @@ func (a *appender) nextGroup() []*frame {
 	k := 1
 	for first.err == nil && a.take(k) {
 		f := a.next[k]
-		if f.err != nil || n+int64(len(f.enc)) > limit {
+		if f.err != nil || f.base != first.base || n+int64(len(f.enc)) > limit {
 			break
 		}
 		n += int64(len(f.enc))

@@ -87,10 +87,19 @@ func TestMemResumeAndRefuse(t *testing.T) {
 	if _, err := ossappend.NewWriter(context.Background(), c, memBucket, "normal.log"); !errors.Is(err, ossappend.ErrNotAppendable) {
 		t.Fatalf("NewWriter on a Normal object = %v, want ErrNotAppendable", err)
 	}
+	// A sealed object is finished: the chain goes on after it.
 	c.put("sealed.log", []byte("x"), true)
 	c.objects["sealed.log"].sealed = true
-	if _, err := ossappend.NewWriter(context.Background(), c, memBucket, "sealed.log"); !errors.Is(err, ossappend.ErrNotAppendable) {
-		t.Fatalf("NewWriter on a sealed object = %v, want ErrNotAppendable", err)
+	sw := newMemWriter(t, c, "sealed.log")
+	if sw.Key() != "sealed.1.log" {
+		t.Fatalf("NewWriter on a sealed object writes %s, want sealed.1.log", sw.Key())
+	}
+	sw.WriteString("next\n")
+	if err := sw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.object("sealed.1.log"); string(got) != "next\n" {
+		t.Fatalf("sealed.1.log = %q", got)
 	}
 	if _, err := ossappend.NewWriter(context.Background(), c, "other-bucket", "a.log"); !errors.Is(err, ossappend.ErrNoSuchBucket) {
 		t.Fatalf("NewWriter on a missing bucket = %v, want ErrNoSuchBucket", err)

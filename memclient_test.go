@@ -195,10 +195,10 @@ func (c *memClient) GetObject(ctx context.Context, req *oss.GetObjectRequest, _ 
 	data := o.data
 	if req.Range != nil {
 		var from, to int
-		if _, err := fmt.Sscanf(*req.Range, "bytes=%d-%d", &from, &to); err != nil || from > to || to >= len(data) {
+		if _, err := fmt.Sscanf(*req.Range, "bytes=%d-%d", &from, &to); err != nil || from > to || from >= len(data) {
 			return nil, svcErr(416, "InvalidRange", nil)
 		}
-		data = data[from : to+1]
+		data = data[from : min(to, len(data)-1)+1] // as OSS does, a range past the end stops at it
 	}
 	return &oss.GetObjectResult{Body: io.NopCloser(bytes.NewReader(append([]byte(nil), data...)))}, nil
 }

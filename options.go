@@ -60,12 +60,16 @@ type config struct {
 	onError        func(error)
 	maxObjectSize  int64
 	rotateKey      func(key string, seq int) string
+	defaultRotate  bool // rotateKey is RotateKey, whose names a listing finds
 	retry          Retry
 	sealOnClose    bool
 	failOnConflict bool
 	nonBlocking    bool
 	maxAppendSize  int
 	budget         *Budget
+	keyLayout      bool
+	location       *time.Location
+	clock          Clock
 }
 
 func defaultConfig() config {
@@ -77,8 +81,11 @@ func defaultConfig() config {
 		concurrency:   runtime.GOMAXPROCS(0),
 		maxObjectSize: MaxObjectSize,
 		rotateKey:     RotateKey,
+		defaultRotate: true,
 		retry:         DefaultRetry,
 		maxAppendSize: DefaultMaxAppendSize,
+		location:      time.UTC,
+		clock:         systemClock{},
 	}
 }
 
@@ -154,7 +161,7 @@ func WithMaxObjectSize(n int64) Option { return func(c *config) { c.maxObjectSiz
 // exist yet. fn must return a valid key for every seq up to 2³¹-1:
 // NewWriter checks the first and the last.
 func WithRotateKey(fn func(key string, seq int) string) Option {
-	return func(c *config) { c.rotateKey = fn }
+	return func(c *config) { c.rotateKey, c.defaultRotate = fn, false }
 }
 
 // WithRetry sets how failed requests are repeated (default DefaultRetry).
@@ -186,6 +193,40 @@ func WithNonBlocking() Option { return func(c *config) { c.nonBlocking = true } 
 // whole and self-contained, so objects decode as before. n must be 1 to 5
 // GiB.
 func WithMaxAppendSize(n int) Option { return func(c *config) { c.maxAppendSize = n } }
+
+// WithKeyLayout makes the key given to NewWriter a layout that names the
+// writer's objects by time and source, as in
+// "logs/dt=%Y-%m-%d/hour=%H/{host}.log.zst". %Y, %m, %d, %H, %M and %S
+// expand to the year, month, day, hour, minute and second of the writer's
+// clock (in UTC, or WithLocation's zone), zero-padded; %% is a '%'; {host}
+// is the host name and {pid} the process id, with every byte but letters,
+// digits, '.', '-' and '_' turned into '-'. A layout with a time verb must
+// have the coarser ones too (%H needs %Y, %m and %d), so that two periods
+// never share a key.
+//
+// The finest verb sets the period: when it ends, the writer queues the
+// frame being filled, and the bytes written after go to the object of the
+// new period. Every byte lands in the object of the period in which Write
+// accepted it, as the writer's clock tells it; the clock's timer decides
+// the boundary, so a Write within its latency (microseconds) of the end of
+// a period may land in the period that ends. Within a period, objects
+// rotate for size and after conflicts as they do without a layout (see
+// WithRotateKey), each period's key starting a chain of its own. Key
+// returns the object being written; Stats counts the rolls to new periods.
+//
+// Give each process its own objects with {host} or {pid}: one writer per
+// key.
+func WithKeyLayout() Option { return func(c *config) { c.keyLayout = true } }
+
+// WithLocation sets the time zone in which a key layout's verbs are read
+// (default UTC). Periods follow that zone's calendar, daylight saving time
+// included: use UTC for periods of equal length.
+func WithLocation(loc *time.Location) Option { return func(c *config) { c.location = loc } }
+
+// WithClock sets the clock the writer reads the time from, for FlushInterval
+// and key layouts (default: the system clock). Tests use it to move time
+// on without sleeping.
+func WithClock(clock Clock) Option { return func(c *config) { c.clock = clock } }
 
 // WithBudget makes the writer's frames draw on b, a memory budget shared
 // with other writers (see Budget). Without it a writer's frames are bounded
@@ -221,6 +262,10 @@ func (c *config) validate(client Client, key string) error {
 		return bad("rotate key function is nil")
 	case c.maxAppendSize < 1 || int64(c.maxAppendSize) > MaxObjectSize:
 		return bad("max append size %d: want 1 to %d (5 GiB)", c.maxAppendSize, MaxObjectSize)
+	case c.location == nil:
+		return bad("location is nil")
+	case c.clock == nil:
+		return bad("clock is nil")
 	}
 	if c.budget != nil {
 		if err := c.budget.check(c.flushSize); err != nil {

@@ -1,6 +1,7 @@
 package ossappend
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -65,9 +66,9 @@ func (a *appender) rotate(afterConflict bool) error {
 		}
 	}
 	r := a.newRetrier()
-	tried := map[string]bool{w.base: true, a.key: true}
+	tried := map[string]bool{a.base: true, a.key: true}
 	for seq, probes := a.seq+1, 0; ; {
-		key := w.cfg.rotateKey(w.base, seq)
+		key := w.cfg.rotateKey(a.base, seq)
 		switch err := ossapi.CheckKey(key); {
 		case err != nil:
 			return fmt.Errorf("ossappend: rotate to key number %d: %w", seq, err)
@@ -95,6 +96,36 @@ func (a *appender) rotate(afterConflict bool) error {
 		w.key.Store(&key)
 		w.counts.rotations.Add(1)
 		return nil
+	}
+}
+
+// roll moves the append loop to the chain of base, the key of a new
+// period: it seals the object it leaves if asked to, and goes on where
+// NewWriter would (see originOf), moving past an object it cannot append
+// to. Failed requests are retried by the retry policy.
+func (a *appender) roll(base string) error {
+	w := a.w
+	if w.cfg.sealOnClose {
+		if err := a.seal(); err != nil {
+			w.report(err) // the data is stored; only the seal is missing
+		}
+	}
+	r := a.newRetrier()
+	for {
+		at, err := w.originOf(w.ctx, base, ossapi.NoSDKRetry)
+		var refused refusal
+		if errors.As(err, &refused) {
+			w.report(fmt.Errorf("ossappend: %w; the writer goes on in %s/%s", refused.err, w.bucket, at.key))
+			err = nil
+		}
+		if err == nil {
+			a.moveTo(base, at)
+			w.counts.rolls.Add(1)
+			return nil
+		}
+		if err := r.failed(err, "roll to", base, 0); err != nil {
+			return err
+		}
 	}
 }
 

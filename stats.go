@@ -41,6 +41,8 @@ type Stats struct {
 	Conflicts int64
 	// Rotations counts moves to a new key, for size or after a conflict.
 	Rotations int64
+	// Rolls counts moves to the key of a new period (see WithKeyLayout).
+	Rolls int64
 	// DroppedBytes counts bytes a non-blocking writer refused.
 	DroppedBytes int64
 	// BudgetWaits counts the times a Write waited for the shared Budget
@@ -63,8 +65,8 @@ type storeCounts struct {
 // requestCounts count the append loop's requests. Only the append loop
 // writes them.
 type requestCounts struct {
-	appends, retries, reconciled, recovered, conflicts, rotations atomic.Int64
-	failing                                                       atomic.Pointer[failing]
+	appends, retries, reconciled, recovered, conflicts, rotations, rolls atomic.Int64
+	failing                                                              atomic.Pointer[failing]
 }
 
 // failing is a run of failed requests: when it began and the latest error.
@@ -120,6 +122,7 @@ func (w *Writer) Stats() Stats {
 	s.Recovered = c.recovered.Load()
 	s.Conflicts = c.conflicts.Load()
 	s.Rotations = c.rotations.Load()
+	s.Rolls = c.rolls.Load()
 	if f := c.failing.Load(); f != nil {
 		s.FailingSince, s.LastFailure = f.since, f.err
 	}

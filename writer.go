@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend/compress"
@@ -35,8 +34,8 @@ type Client interface {
 type Writer struct {
 	client Client
 	bucket string
-	base   string // the key given to NewWriter
 	cfg    config
+	lay    *layout // the key layout, or nil for a literal key
 	frames *framePool
 
 	// The filling side (fill.go). turn is the writers' turn: a Write that
@@ -47,8 +46,9 @@ type Writer struct {
 	mu     sync.Mutex
 	cur    *frame // the frame being filled: never empty; nil if none
 	closed bool   // Close has queued the last frame
+	period period // where frames started now go, and until when
 	fill   fillCounts
-	timer  *time.Timer // queues cur once its oldest byte is FlushInterval old
+	timer  Timer // queues cur when it is due
 
 	queue      chan *frame        // queued frames, in order, to the append loop
 	compressed bool               // frames go to the shared compressors
@@ -75,20 +75,26 @@ type Writer struct {
 	counts   requestCounts
 }
 
-// NewWriter returns a writer that appends to the object key in bucket.
+// NewWriter returns a writer that appends to the object key in bucket, or,
+// with WithKeyLayout, to the objects that the layout key names.
 //
 // It checks its arguments and options first and returns an error wrapping
-// ErrInvalidArgument for a bad one, without a network call. Then it asks
-// OSS for the object with HeadObject: a missing object is created by the
-// first append, with the parameters of WithObjectOptions; an appendable one
-// is resumed at its end (its length and CRC-64); any other object gives
-// ErrNotAppendable. A missing bucket gives ErrNoSuchBucket and refused
-// credentials ErrAccessDenied.
+// ErrInvalidArgument for a bad one, without a network call. Then it finds
+// the object to append to: the newest of the key's rotation chain (the key
+// and the keys WithRotateKey's function names after it), found with
+// ListObjectsV2 when the client has it and the names are RotateKey's, or
+// with a HeadObject of each key otherwise. An appendable object is resumed
+// at its end (its length and CRC-64); a sealed one is followed by the next
+// key of the chain; a missing one is created by the first append, with the
+// parameters of WithObjectOptions. A Normal object, or an object holding
+// the frames of another codec (read back when the client has GetObject),
+// gives ErrNotAppendable. A missing bucket gives ErrNoSuchBucket and
+// refused credentials ErrAccessDenied.
 //
 // ctx bounds the requests NewWriter makes; it does not bound the writer's
 // life, which Close or Shutdown ends.
 func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option) (*Writer, error) {
-	if err := ossapi.CheckTarget(c, bucket, key); err != nil {
+	if err := ossapi.CheckTarget(c, bucket, "-"); err != nil {
 		return nil, fmt.Errorf("ossappend: %w", err)
 	}
 	cfg := defaultConfig()
@@ -97,40 +103,56 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 			o(&cfg)
 		}
 	}
-	if err := cfg.validate(c, key); err != nil {
+	w := &Writer{client: c, bucket: bucket, cfg: cfg, period: period{key: key}}
+	if err := w.checkKey(key); err != nil {
+		return nil, fmt.Errorf("ossappend: %w", err)
+	}
+	if err := cfg.validate(c, w.period.key); err != nil {
 		return nil, fmt.Errorf("ossappend: %w", err)
 	}
 
-	obj, err := ossapi.Head(ctx, c, bucket, key)
+	start, err := w.originOf(ctx, w.period.key)
 	if err != nil {
-		return nil, fmt.Errorf("ossappend: head %s/%s: %w", bucket, key, err)
-	}
-	if obj.Exists && !obj.Appendable() {
-		return nil, fmt.Errorf("ossappend: %s/%s: %w: it is a %s object", bucket, key, ErrNotAppendable, obj.Kind())
+		return nil, fmt.Errorf("ossappend: %w", err)
 	}
 
 	slots := cfg.maxInflight + 1
-	w := &Writer{
-		client:     c,
-		bucket:     bucket,
-		base:       key,
-		cfg:        cfg,
-		frames:     newFramePool(slots),
-		queue:      make(chan *frame, slots),
-		compressed: !compress.IsNone(cfg.codec),
-		closeDone:  make(chan struct{}),
-		progress:   make(chan struct{}),
-	}
+	w.frames = newFramePool(slots)
+	w.queue = make(chan *frame, slots)
+	w.compressed = !compress.IsNone(cfg.codec)
+	w.closeDone = make(chan struct{})
+	w.progress = make(chan struct{})
 	w.closing, w.beginClose = context.WithCancel(context.Background())
-	w.key.Store(&key)
+	w.key.Store(&start.key)
 	w.ctx, w.abort = context.WithCancelCause(context.Background())
 	if cfg.onError != nil {
 		w.notes = make(chan error, 64)
 		w.group.Go(w.notify)
 	}
-	w.app = newAppender(w, key, obj)
+	w.app = newAppender(w, w.period.key, start)
 	w.group.Go(w.app.run)
 	return w, nil
+}
+
+// checkKey checks the key given to NewWriter: a literal key, or a layout
+// and what it names now, which starts the writer's first period.
+func (w *Writer) checkKey(key string) error {
+	if !w.cfg.keyLayout {
+		return ossapi.CheckKey(key)
+	}
+	if w.cfg.location == nil || w.cfg.clock == nil {
+		return nil // validate says so
+	}
+	lay, err := parseLayout(key, w.cfg.location)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidArgument, err)
+	}
+	w.lay = lay
+	w.period = lay.periodOf(w.cfg.clock.Now())
+	if err := ossapi.CheckKey(w.period.key); err != nil {
+		return fmt.Errorf("layout %q names %w", key, err)
+	}
+	return nil
 }
 
 // Write copies p into the current frame and returns; it does not keep p.

@@ -1,0 +1,150 @@
+package ossappend
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/ossappend/ossappend/compress"
+	"github.com/ossappend/ossappend/internal/chain"
+	"github.com/ossappend/ossappend/internal/ossapi"
+)
+
+// This file is where a writer starts in a chain: the key given to
+// NewWriter, or the key of a new period, and the objects rotated from it.
+// A writer resumes at the newest object of the chain, never at an older
+// one, so that a chain never interleaves two runs; if that object takes no
+// more appends, the writer starts the next.
+
+// origin is where a writer appends in a chain.
+type origin struct {
+	key string        // the object
+	n   int           // its rotation number; 0 for the chain's base
+	obj ossapi.Object // what HeadObject said of it
+}
+
+// refusal is why a writer cannot resume an object: a Normal object, or
+// one of another codec. NewWriter reports it; the append loop, arriving at
+// a new period, moves past the object instead.
+type refusal struct{ err error }
+
+func (r refusal) Error() string { return r.err.Error() }
+func (r refusal) Unwrap() error { return r.err }
+
+// originOf finds where to append in the chain of base: its newest object,
+// if it takes appends of the writer's codec; the next rotation if the
+// newest is sealed; base itself if the chain has no object. A Normal object
+// or an object of another codec comes back as a refusal, with the origin
+// after it.
+func (w *Writer) originOf(ctx context.Context, base string, optFns ...func(*oss.Options)) (origin, error) {
+	o, err := w.newest(ctx, base, optFns...)
+	if err != nil {
+		return origin{}, err
+	}
+	key, n, obj := o.key, o.n, o.obj
+	switch {
+	case !obj.Exists:
+		return o, nil
+	case obj.Sealed:
+		return w.after(ctx, base, n, optFns...)
+	case !obj.Appendable():
+		next, err := w.after(ctx, base, n, optFns...)
+		if err != nil {
+			return origin{}, err
+		}
+		return next, refusal{fmt.Errorf("%s/%s: %w: it is a %s object", w.bucket, key, ErrNotAppendable, obj.Kind())}
+	}
+	if err := w.checkCodec(ctx, key, obj, optFns...); err != nil {
+		next, aerr := w.after(ctx, base, n, optFns...)
+		if aerr != nil {
+			return origin{}, aerr
+		}
+		return next, refusal{err}
+	}
+	return o, nil
+}
+
+// newest returns the newest object of the chain of base: found by listing
+// when the client can list and the rotation names are RotateKey's, by
+// asking for each key in turn otherwise, from base (a chain without its
+// base is new).
+func (w *Writer) newest(ctx context.Context, base string, optFns ...func(*oss.Options)) (origin, error) {
+	head := func(key string, n int) (origin, error) {
+		obj, err := ossapi.Head(ctx, w.client, w.bucket, key, optFns...)
+		if err != nil {
+			return origin{}, fmt.Errorf("head %s/%s: %w", w.bucket, key, err)
+		}
+		return origin{key: key, n: n, obj: obj}, nil
+	}
+	if lc, ok := w.client.(ossapi.ListClient); ok && w.cfg.defaultRotate {
+		key, n, err := chain.Newest(ctx, lc, w.bucket, base)
+		if err != nil {
+			return origin{}, fmt.Errorf("find the newest object of %s/%s: %w", w.bucket, base, err)
+		}
+		return head(key, n)
+	}
+	last, err := head(base, 0)
+	if err != nil || !last.obj.Exists {
+		return last, err
+	}
+	for n := 1; n <= maxRotateProbes; n++ {
+		next, err := head(w.cfg.rotateKey(base, n), n)
+		if err != nil || !next.obj.Exists {
+			return last, err
+		}
+		last = next
+	}
+	return origin{}, fmt.Errorf("find the newest object of %s/%s: the %d keys after it all exist", w.bucket, base, maxRotateProbes)
+}
+
+// after returns the first free key of the chain of base after rotation n.
+func (w *Writer) after(ctx context.Context, base string, n int, optFns ...func(*oss.Options)) (origin, error) {
+	for probes := 0; probes < maxRotateProbes && n < maxRotation; probes++ {
+		n++
+		key := w.cfg.rotateKey(base, n)
+		obj, err := ossapi.Head(ctx, w.client, w.bucket, key, optFns...)
+		if err != nil {
+			return origin{}, fmt.Errorf("head %s/%s: %w", w.bucket, key, err)
+		}
+		if !obj.Exists {
+			return origin{key: key, n: n, obj: obj}, nil
+		}
+	}
+	return origin{}, fmt.Errorf("find a free key after %s/%s: the %d keys after it all exist", w.bucket, base, maxRotateProbes)
+}
+
+// checkCodec refuses to append frames of the writer's codec to an object
+// that holds another codec's, or uncompressed bytes: the mixture would
+// decode neither with compress.NewReader nor with the codec's own tool. It
+// reads the object's first bytes, if the client can; an empty object takes
+// any codec.
+func (w *Writer) checkCodec(ctx context.Context, key string, obj ossapi.Object, optFns ...func(*oss.Options)) error {
+	gc, ok := w.client.(ossapi.GetClient)
+	if !ok || obj.Length == 0 {
+		return nil
+	}
+	res, err := gc.GetObject(ctx, &oss.GetObjectRequest{Bucket: &w.bucket, Key: &key, Range: oss.Ptr("bytes=0-15")}, optFns...)
+	if err != nil {
+		return fmt.Errorf("read the first bytes of %s/%s: %w", w.bucket, key, ossapi.Describe(err))
+	}
+	defer res.Body.Close()
+	var head bytes.Buffer
+	if _, err := io.Copy(&head, io.LimitReader(res.Body, 16)); err != nil {
+		return fmt.Errorf("read the first bytes of %s/%s: %w", w.bucket, key, err)
+	}
+	if got, want := compress.Detect(head.Bytes()), w.cfg.codec.Name(); got != want {
+		return fmt.Errorf("%s/%s: %w with codec %s: it holds %s, which the writer's would leave undecodable",
+			w.bucket, key, ErrNotAppendable, want, encodedName(got))
+	}
+	return nil
+}
+
+// encodedName names what a codec makes: "zstd frames", "uncompressed bytes".
+func encodedName(codec string) string {
+	if codec == "none" {
+		return "uncompressed bytes"
+	}
+	return codec + " frames"
+}
