@@ -23,6 +23,9 @@ var ctx = context.Background()
 // serve loop, its connections, its handlers) or of a client connection to
 // one outlives the tests.
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(childDirEnv); dir != "" {
+		os.Exit(childServer(dir))
+	}
 	code := m.Run()
 	if code == 0 {
 		if leaked := waitForLeaks(10 * time.Second); leaked != "" {
@@ -67,9 +70,16 @@ func waitForLeaks(timeout time.Duration) string {
 	}
 }
 
+// inDir makes newServer keep its objects in a new directory rather than in
+// memory; TestDiskMode sets it to run other tests against the disk store.
+var inDir bool
+
 // newServer starts a server that the test closes when it ends.
 func newServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	if inDir {
+		opts = append([]Option{WithDir(t.TempDir())}, opts...)
+	}
 	s := NewServer(opts...)
 	t.Cleanup(s.Close)
 	return s
@@ -178,4 +188,15 @@ func do(t testing.TB, req *http.Request) (int, http.Header, string) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, resp.Header, string(b)
+}
+
+func headReq(bucket, key string) *oss.HeadObjectRequest {
+	return &oss.HeadObjectRequest{Bucket: oss.Ptr(bucket), Key: oss.Ptr(key)}
+}
+
+// appendReq is an AppendObject request that checks the CRC-64 of the
+// result, starting from crc (the object's CRC before the append).
+func appendReq(bucket, key string, pos int64, body string, crc *string) *oss.AppendObjectRequest {
+	return &oss.AppendObjectRequest{Bucket: oss.Ptr(bucket), Key: oss.Ptr(key), Position: oss.Ptr(pos),
+		Body: strings.NewReader(body), InitHashCRC64: crc}
 }
