@@ -159,6 +159,13 @@ func (s *Server) check(c *call) error {
 	if c.rt.hasKey && !validObjectName(c.rt.key) {
 		return errInvalidObjectName
 	}
+	// OSS gives no meaning to a parameter given twice (which of
+	// position=5&position=0 is meant?): refuse it rather than pick one.
+	for k, v := range c.query {
+		if len(v) > 1 {
+			return errInvalidArgument.withMessage("The query parameter %q is given more than once.", k).with("ArgumentName", k)
+		}
+	}
 	// Like OSS, find the bucket before checking who asks for it: a missing
 	// bucket is NoSuchBucket whatever the credentials.
 	if c.rt.bucket != "" && c.rt.op != "PutBucket" {
