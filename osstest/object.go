@@ -489,7 +489,9 @@ func (s *Server) deleteMultipleObjects(c *call) error {
 }
 
 // copySource parses x-oss-copy-source, "/bucket/key" with the key
-// URL-encoded and an optional "?versionId=...".
+// URL-encoded and an optional "?versionId=...". A '+' is a space, as the
+// older SDK encodes keys (url.QueryEscape); the newer one encodes '+' and
+// spaces both.
 func copySource(v string) (bucketName, key, versionID string, err error) {
 	path, query, _ := strings.Cut(v, "?")
 	if query != "" {
@@ -499,7 +501,7 @@ func copySource(v string) (bucketName, key, versionID string, err error) {
 		}
 		versionID = q.Get("versionId")
 	}
-	path, perr := url.PathUnescape(path)
+	path, perr := url.QueryUnescape(path)
 	if perr != nil {
 		return "", "", "", errInvalidArgument.withMessage("Invalid x-oss-copy-source.")
 	}
