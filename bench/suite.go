@@ -24,7 +24,7 @@ type Config struct {
 	MemVolumes  []int64         // volumes streamed in scenario 4
 	FrameText   int             // bytes compressed per cell of scenario 5
 	Progress    io.Writer       // where progress goes; never nil
-	Only        []int           // scenarios to run (1 to 5); all if empty
+	Only        []int           // scenarios to run (1 to 6); all if empty
 }
 
 // runs says whether scenario n is to run.
@@ -91,6 +91,7 @@ func Run(cfg Config) (*Report, error) {
 		{"2 network", cfg.runs(2), func() error { return runNetwork(cfg, rep, srv) }},
 		{"4 memory", cfg.runs(4), func() error { return runMemory(cfg, rep) }}, // before 3's big buffers
 		{"3 bulk copy and 5 frame sizes", cfg.runs(3) || cfg.runs(5), func() error { return runBulkAndFrames(cfg, rep, srv) }},
+		{"6 embedded server", cfg.runs(6), func() error { return runLocal(cfg, rep) }},
 	}
 	for _, s := range steps {
 		if !s.on {
