@@ -13,10 +13,7 @@ const LocalRSSGoal = 64 << 20
 // command piping a volume of log text into its embedded server (--local)
 // and of cat reading it back, with default options; the worst of Reps runs.
 func runLocal(cfg Config, rep *Report) error {
-	size := int64(1 << 30)
-	if cfg.Quick {
-		size = 256 << 20
-	}
+	size := cfg.LocalSize
 	dir, err := os.MkdirTemp("", "ossbench-bin-")
 	if err != nil {
 		return err
