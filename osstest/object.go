@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 )
 
 // ownerID names the owner of every bucket and object of the server.
@@ -72,13 +70,6 @@ func (s *Server) stageBody(c *call, bucketName, key string, limit int64) (*blob,
 		return nil, err
 	}
 	return b, nil
-}
-
-// crc64 returns the CRC-64/ECMA-182 of data, as the SDK computes it.
-func crc64(data []byte) uint64 {
-	h := oss.NewCRC64(0)
-	_, _ = h.Write(data)
-	return h.Sum64()
 }
 
 // normalETag is the ETag of an object written whole, whose bytes have the

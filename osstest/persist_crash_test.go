@@ -117,14 +117,15 @@ func TestCrashInDelete(t *testing.T) {
 	}
 }
 
-// TestCrashLeftovers: what a write cut short before its record, or a
-// replacement cut short after it, leaves is removed on start, silently.
+// TestCrashLeftovers: what a write cut short before its record, a
+// replacement cut short after it, or a record (of an object or a bucket)
+// cut short leaves is removed on start, silently.
 func TestCrashLeftovers(t *testing.T) {
 	dir := t.TempDir()
 	objects, _, data := crashState(t, dir)
 	unacknowledged := newPrefix + keyHash("new") + "-1.data" // a PutObject of a new key
 	replaced := keyHash("log") + "-1.data"                   // the data the record no longer names
-	for _, name := range []string{unacknowledged, replaced, newPrefix + keyHash("log") + "-2.data"} {
+	for _, name := range []string{unacknowledged, replaced, newPrefix + keyHash("log") + "-2.data", tmpPrefix + "1", "../" + tmpPrefix + "2"} {
 		if err := os.WriteFile(filepath.Join(objects, name), []byte("leftover"), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +135,8 @@ func TestCrashLeftovers(t *testing.T) {
 		t.Errorf("object holds %q", got)
 	}
 	wantGone(t, filepath.Join(objects, unacknowledged), filepath.Join(objects, replaced),
-		filepath.Join(objects, newPrefix+keyHash("log")+"-2.data"))
+		filepath.Join(objects, newPrefix+keyHash("log")+"-2.data"), filepath.Join(objects, tmpPrefix+"1"),
+		filepath.Join(objects, "..", tmpPrefix+"2"))
 	if _, err := os.Stat(filepath.Join(objects, data)); err != nil {
 		t.Error(err)
 	}

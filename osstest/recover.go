@@ -72,6 +72,13 @@ func (d *disk) loadBucket(name string) (*bucket, error) {
 	if err := d.loadObjects(b); err != nil {
 		return nil, err
 	}
+	// A bucket record being replaced when the server stopped: the old one
+	// stands.
+	if tmps, err := filepath.Glob(filepath.Join(d.bucketDir(name), tmpPrefix+"*")); err == nil {
+		for _, p := range tmps {
+			_ = os.Remove(p)
+		}
+	}
 	// Uploads in progress do not outlive the server: their parts are its
 	// own leftovers.
 	if parts, err := os.ReadDir(d.uploadsDir(name)); err == nil {
