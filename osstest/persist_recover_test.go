@@ -2,6 +2,7 @@ package osstest
 
 import (
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -333,5 +334,22 @@ func TestPrivateFiles(t *testing.T) {
 	})
 	if err != nil || n < 8 {
 		t.Fatalf("walked %d files: %v", n, err)
+	}
+}
+
+// TestWarningsReachTheLogger: what WithWarnings hears, WithLogger's logger
+// gets at warning level, and the other way round with no WithWarnings.
+func TestWarningsReachTheLogger(t *testing.T) {
+	dir := t.TempDir()
+	storeAppendable(t, dir)
+	orphan := keyHash("orphan") + "-1.data"
+	if err := os.WriteFile(filepath.Join(dir, "bkt", objectsDir, orphan), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logged strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	newServer(t, WithDir(dir), WithLogger(logger))
+	if !strings.Contains(logged.String(), "level=WARN") || !strings.Contains(logged.String(), orphan) {
+		t.Errorf("the log holds %q", logged.String())
 	}
 }
