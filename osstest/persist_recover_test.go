@@ -337,8 +337,8 @@ func TestPrivateFiles(t *testing.T) {
 	}
 }
 
-// TestWarningsReachTheLogger: what WithWarnings hears, WithLogger's logger
-// gets at warning level, and the other way round with no WithWarnings.
+// TestWarningsReachTheLogger: WithLogger's logger gets the warnings at
+// warning level, without WithWarnings too.
 func TestWarningsReachTheLogger(t *testing.T) {
 	dir := t.TempDir()
 	storeAppendable(t, dir)
