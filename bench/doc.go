@@ -15,6 +15,8 @@
 //     (scenario 3).
 //   - memory.go: peak heap while streaming gigabytes (scenario 4).
 //   - frames.go: compression ratio and speed by frame size (scenario 5).
+//   - local.go: peak memory of the ossappend command piping and reading a
+//     gigabyte with its embedded server, --local (scenario 6).
 //
 // The workload (workload.go) is JSON log lines rendered by log/slog from a
 // seed, so every peer gets the same bytes. The instant client (instant.go)

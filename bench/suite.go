@@ -23,8 +23,9 @@ type Config struct {
 	BulkLatency time.Duration   // latency of scenario 3 over loopback
 	MemVolumes  []int64         // volumes streamed in scenario 4
 	FrameText   int             // bytes compressed per cell of scenario 5
+	LocalSize   int64           // bytes piped and read back in scenario 6
 	Progress    io.Writer       // where progress goes; never nil
-	Only        []int           // scenarios to run (1 to 5); all if empty
+	Only        []int           // scenarios to run (1 to 6); all if empty
 }
 
 // runs says whether scenario n is to run.
@@ -42,6 +43,7 @@ func QuickConfig(progress io.Writer) Config {
 		BulkLatency: 20 * time.Millisecond,
 		MemVolumes:  []int64{256 << 20, 2 << 30},
 		FrameText:   32 << 20,
+		LocalSize:   256 << 20,
 		Progress:    progress,
 	}
 }
@@ -55,6 +57,7 @@ func FullConfig(progress io.Writer) Config {
 	c.NetDuration = 5 * time.Second
 	c.MemVolumes = []int64{256 << 20, 1 << 30, 2 << 30, 4 << 30}
 	c.FrameText = 128 << 20
+	c.LocalSize = 1 << 30
 	return c
 }
 
@@ -91,6 +94,7 @@ func Run(cfg Config) (*Report, error) {
 		{"2 network", cfg.runs(2), func() error { return runNetwork(cfg, rep, srv) }},
 		{"4 memory", cfg.runs(4), func() error { return runMemory(cfg, rep) }}, // before 3's big buffers
 		{"3 bulk copy and 5 frame sizes", cfg.runs(3) || cfg.runs(5), func() error { return runBulkAndFrames(cfg, rep, srv) }},
+		{"6 embedded server", cfg.runs(6), func() error { return runLocal(cfg, rep) }},
 	}
 	for _, s := range steps {
 		if !s.on {

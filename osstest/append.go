@@ -37,19 +37,18 @@ func (s *Server) appendObject(c *call) error {
 	if pos > maxSize || c.r.ContentLength > maxSize-pos {
 		return errEntityTooLarge
 	}
-	// Headers are checked only if the append creates the object, which is
-	// decided under the store's lock.
+	// Headers are checked only if the append creates the object, which the
+	// store decides.
 	meta, metaErr := createMeta(c.r.Header, c.rt.key)
 	if metaErr == nil && meta.SSE == "KMS" && c.r.Header.Get("x-oss-server-side-encryption-key-id") != "" {
 		metaErr = errKMSKeyAppend
 	}
-	data, err := readData(c, maxSize-pos)
-	if err != nil {
-		return err
-	}
-	m, err := s.store.appendObject(c.rt.bucket, c.rt.key, pos, data, crc64(data), maxSize,
+	m, err := s.store.appendObject(c.r.Context(), c.rt.bucket, c.rt.key, pos, c.body, c.r.Header.Get("Content-MD5"), maxSize,
 		func() (objectMeta, error) { return meta, metaErr })
 	if err != nil {
+		// The error may come before the body was read: read it, so that
+		// the client hears the answer rather than a closed connection.
+		drain(c.body, maxSize-pos)
 		return err
 	}
 	h := c.w.Header()

@@ -20,8 +20,9 @@ const maxClockSkew = 15 * time.Minute
 
 // v1SignedParams are the query parameters a V1 signature covers (with those
 // starting with "x-oss-"). OSS has a fixed list; the server cannot know the
-// SDK's per-operation list, so this is the SDK's required list together with
-// every sub-resource any SDK operation signs.
+// SDKs' per-operation lists, so this is the union of the lists of both Go
+// SDKs (the older one's signKeyList, the newer one's required list and
+// every sub-resource its operations sign).
 var v1SignedParams = func() map[string]bool {
 	m := map[string]bool{}
 	for _, k := range strings.Fields(`acl bucketInfo location stat delete append tagging objectMeta
@@ -37,7 +38,9 @@ var v1SignedParams = func() map[string]bool {
 		overwriteConfig policy policyStatus publicAccessBlock quota redundancyTransition referer
 		regions replication replicationLocation replicationProgress requestPayment resourceGroup
 		retention rtc seal style styleName transferAcceleration userDefinedLogFieldsConfig website
-		worm wormExtend wormId`) {
+		worm wormExtend wormId
+		img qos qosInfo live status vod startTime endTime udf udfName udfImage udfId udfImageDesc
+		udfApplication udfApplicationLog asyncFetch withHashContext responseHeader`) {
 		m[k] = true
 	}
 	return m
@@ -89,6 +92,11 @@ func parseV4Header(s string) v4Auth {
 	return a
 }
 
+// maxPresignExpires is the longest a V4 presigned URL may be valid.
+const maxPresignExpires = 7 * 24 * 3600
+
+// verifyV4Query checks a V4 presigned URL: valid from its x-oss-date (less
+// the allowed skew) for x-oss-expires seconds, at most seven days.
 func (s *Server) verifyV4Query(r *http.Request, rt route, q url.Values) error {
 	if v := q.Get("x-oss-signature-version"); v != "OSS4-HMAC-SHA256" {
 		return errInvalidArgument.withMessage("Unsupported signature version %q.", v)
@@ -103,18 +111,32 @@ func (s *Server) verifyV4Query(r *http.Request, rt route, q url.Values) error {
 		return errAccessDenied.withMessage("Invalid x-oss-date in the query.")
 	}
 	expires, err := strconv.ParseInt(q.Get("x-oss-expires"), 10, 64)
-	if err != nil || expires > 7*24*3600 {
-		return errAccessDenied.withMessage("Invalid x-oss-expires in the query.")
+	if err != nil || expires < 1 || expires > maxPresignExpires {
+		return errAccessDenied.withMessage("The x-oss-expires of the query must be from 1 to %d seconds.", maxPresignExpires).withEC("0002-00000232")
 	}
-	if expires < 0 || time.Now().After(signed.Add(time.Duration(expires)*time.Second)) {
-		return errRequestExpired
+	now := time.Now()
+	if now.Before(signed.Add(-maxClockSkew)) {
+		return errAccessDenied.withMessage("Request is not valid yet: it is valid from its x-oss-date, %s.", signed.Format(time.RFC3339)).
+			withEC("0002-00000235")
+	}
+	if now.After(signed.Add(time.Duration(expires) * time.Second)) {
+		return errRequestExpired.withEC("0002-00000236")
 	}
 	return s.verifyV4(r, rt, a, true)
 }
 
+// errContentSHA256 refuses a V4 request whose x-oss-content-sha256 is not
+// UNSIGNED-PAYLOAD, the only value OSS takes: a V4 signature never covers
+// the body.
+var errContentSHA256 = newError(http.StatusBadRequest, "InvalidArgument",
+	"The x-oss-content-sha256 only supports UNSIGNED-PAYLOAD.", "0002-00000214")
+
 // verifyV4 checks a V4 signature, rebuilding the canonical request exactly
 // as the SDK's signer (oss/signer/v4.go) builds it.
 func (s *Server) verifyV4(r *http.Request, rt route, a v4Auth, inQuery bool) error {
+	if v := r.Header.Get("x-oss-content-sha256"); v != "" && v != unsignedPayload {
+		return errContentSHA256.with("ArgumentName", "x-oss-content-sha256").with("ArgumentValue", v)
+	}
 	parts := strings.Split(a.credential, "/")
 	if len(parts) < 5 || a.signature == "" {
 		return errAccessDenied.withMessage("Authorization is malformed: Credential and Signature are required.")
@@ -130,20 +152,16 @@ func (s *Server) verifyV4(r *http.Request, rt route, a v4Auth, inQuery bool) err
 	if region != s.opts.region {
 		return errInvalidArgument.withMessage("Invalid signing region in Authorization header: %q, the server is in %q.", region, s.opts.region)
 	}
-	datetime := r.Header.Get("x-oss-date")
-	if inQuery {
-		datetime = r.URL.Query().Get("x-oss-date")
-	}
-	t, err := time.Parse("20060102T150405Z", datetime)
+	datetime, t, err := v4Time(r, inQuery)
 	if err != nil {
-		return errAccessDenied.withMessage("The x-oss-date of the request is missing or invalid.")
+		return err
 	}
 	if !inQuery {
 		if err := checkSkew(t); err != nil {
 			return err
 		}
 	}
-	if !strings.HasPrefix(datetime, date) {
+	if t.UTC().Format("20060102") != date {
 		return errSignatureDoesNotMatch.withMessage("Invalid signing date in Authorization header.")
 	}
 
@@ -174,6 +192,33 @@ func (s *Server) verifyV4(r *http.Request, rt route, a v4Auth, inQuery bool) err
 			with("OSSAccessKeyId", keyID)
 	}
 	return nil
+}
+
+// v4Time returns the time a V4 request was signed, as it appears in the
+// string to sign, and parsed: the x-oss-date of the query or the headers
+// or, as the older SDK signs, the Date header.
+func v4Time(r *http.Request, inQuery bool) (string, time.Time, error) {
+	if inQuery {
+		v := r.URL.Query().Get("x-oss-date")
+		t, err := time.Parse("20060102T150405Z", v)
+		if err != nil {
+			return "", t, errAccessDenied.withMessage("Invalid x-oss-date in the query.")
+		}
+		return v, t, nil
+	}
+	if v := r.Header.Get("x-oss-date"); v != "" {
+		t, err := time.Parse("20060102T150405Z", v)
+		if err != nil {
+			return "", t, errAccessDenied.withMessage("The x-oss-date of the request is invalid.").withEC("0002-00000503")
+		}
+		return v, t, nil
+	}
+	v := r.Header.Get("Date")
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return "", t, errAccessDenied.withMessage("The request has no valid x-oss-date or Date header.").withEC("0002-00000503")
+	}
+	return v, t, nil
 }
 
 func hmacSHA256(key []byte, data string) []byte {
@@ -248,13 +293,12 @@ func canonicalRequestV4(r *http.Request, rt route, additional []string, inQuery 
 	}
 	canonicalHeaders := b.String()
 
-	payload := "UNSIGNED-PAYLOAD"
-	if v := r.Header.Get("x-oss-content-sha256"); v != "" {
-		payload = v
-	}
 	return r.Method + "\n" + escapePath(uri) + "\n" + canonicalQuery + "\n" + canonicalHeaders + "\n" +
-		strings.Join(additional, ";") + "\n" + payload
+		strings.Join(additional, ";") + "\n" + unsignedPayload
 }
+
+// unsignedPayload is the payload hash of every V4 canonical request.
+const unsignedPayload = "UNSIGNED-PAYLOAD"
 
 func isDefaultSignedHeaderV4(low string) bool {
 	return strings.HasPrefix(low, "x-oss-") || low == "content-type" || low == "content-md5"

@@ -172,8 +172,11 @@ func TestPresignedURLs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A V4 URL says how long it is valid from its date: the SDK makes
+		// that negative, which is no valid lifetime.
+		want := map[oss.SignatureVersionType]string{oss.SignatureVersionV1: "expired", oss.SignatureVersionV4: "x-oss-expires"}[v]
 		req, _ = http.NewRequest(r.Method, r.URL, nil)
-		if status, _, body := do(t, req); status != 403 || !strings.Contains(body, "expired") {
+		if status, _, body := do(t, req); status != 403 || !strings.Contains(body, want) {
 			t.Errorf("version %v, expired URL: got %d %s", v, status, body)
 		}
 	}

@@ -48,6 +48,13 @@ func (e *ossError) withHeader(name, value string) *ossError {
 	return &c
 }
 
+// withEC returns a copy of e with another EC.
+func (e *ossError) withEC(ec string) *ossError {
+	c := *e
+	c.ec = ec
+	return &c
+}
+
 // withMessage returns a copy of e with another message.
 func (e *ossError) withMessage(format string, args ...any) *ossError {
 	c := *e

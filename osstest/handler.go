@@ -144,6 +144,7 @@ func (s *Server) dispatch(c *call) {
 		s.fail(c, err)
 		return
 	}
+	c.body = clientBody{c.body}
 	if err := c.rt.handle(s, c); err != nil {
 		s.fail(c, withUploadEC(err, c.rt.op))
 	}
@@ -157,6 +158,13 @@ func (s *Server) check(c *call) error {
 	}
 	if c.rt.hasKey && !validObjectName(c.rt.key) {
 		return errInvalidObjectName
+	}
+	// OSS gives no meaning to a parameter given twice (which of
+	// position=5&position=0 is meant?): refuse it rather than pick one.
+	for k, v := range c.query {
+		if len(v) > 1 {
+			return errInvalidArgument.withMessage("The query parameter %q is given more than once.", k).with("ArgumentName", k)
+		}
 	}
 	// Like OSS, find the bucket before checking who asks for it: a missing
 	// bucket is NoSuchBucket whatever the credentials.
@@ -181,11 +189,17 @@ func (s *Server) check(c *call) error {
 	return nil
 }
 
-// fail answers err, an *ossError or any other error, which becomes 500.
+// fail answers err, an *ossError or any other error, which becomes 500:
+// the client's trouble (its body could not be read) is logged at debug
+// level, the server's own is a warning.
 func (s *Server) fail(c *call, err error) {
 	var oe *ossError
 	if !errors.As(err, &oe) {
-		s.opts.logger.Warn("osstest: internal error", "id", c.id, "op", c.rt.op, "error", err)
+		if errors.Is(err, errBodyRead) || c.r.Context().Err() != nil {
+			s.opts.logger.Debug("osstest: request cut short", "id", c.id, "op", c.rt.op, "error", err)
+		} else {
+			s.warn(fmt.Sprintf("%s %s/%s failed: %v", c.rt.op, c.rt.bucket, c.rt.key, err))
+		}
 		oe = errInternal
 	}
 	writeError(c.w, c.r, oe, c.id, c.r.Host)

@@ -23,6 +23,9 @@ var ctx = context.Background()
 // serve loop, its connections, its handlers) or of a client connection to
 // one outlives the tests.
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(childDirEnv); dir != "" {
+		os.Exit(childServer(dir))
+	}
 	code := m.Run()
 	if code == 0 {
 		if leaked := waitForLeaks(10 * time.Second); leaked != "" {
@@ -67,9 +70,16 @@ func waitForLeaks(timeout time.Duration) string {
 	}
 }
 
+// inDir makes newServer keep its objects in a new directory rather than in
+// memory; TestDiskMode sets it to run other tests against the disk store.
+var inDir bool
+
 // newServer starts a server that the test closes when it ends.
 func newServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	if inDir {
+		opts = append([]Option{WithDir(t.TempDir())}, opts...)
+	}
 	s := NewServer(opts...)
 	t.Cleanup(s.Close)
 	return s
@@ -140,7 +150,12 @@ func objectText(t testing.TB, s *Server, bucket, key string) string {
 	return string(b)
 }
 
-func crcOf(s string) uint64 { return crc64([]byte(s)) }
+// crcOf returns the CRC-64/ECMA-182 of s, as the SDK computes it.
+func crcOf(s string) uint64 {
+	h := oss.NewCRC64(0)
+	_, _ = h.Write([]byte(s))
+	return h.Sum64()
+}
 
 // signedRequest builds a request to the server signed with its credentials
 // by the SDK's V4 signer, for requests the SDK client would not send.
@@ -178,4 +193,15 @@ func do(t testing.TB, req *http.Request) (int, http.Header, string) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, resp.Header, string(b)
+}
+
+func headReq(bucket, key string) *oss.HeadObjectRequest {
+	return &oss.HeadObjectRequest{Bucket: oss.Ptr(bucket), Key: oss.Ptr(key)}
+}
+
+// appendReq is an AppendObject request that checks the CRC-64 of the
+// result, starting from crc (the object's CRC before the append).
+func appendReq(bucket, key string, pos int64, body string, crc *string) *oss.AppendObjectRequest {
+	return &oss.AppendObjectRequest{Bucket: oss.Ptr(bucket), Key: oss.Ptr(key), Position: oss.Ptr(pos),
+		Body: strings.NewReader(body), InitHashCRC64: crc}
 }

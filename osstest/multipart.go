@@ -4,19 +4,21 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/xml"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 )
 
-// Multipart uploads in progress are kept in memory only, even with WithDir;
-// the objects they complete into are stored like any other.
+// Multipart uploads in progress are not kept across restarts, even with
+// WithDir, which holds their parts' bytes in its uploads folders; the
+// objects they complete into are stored like any other.
 
 // minPartSize is the smallest a part other than the last may be.
 const minPartSize = 100 << 10
@@ -29,13 +31,15 @@ type upload struct {
 	parts     map[int]*part
 	// sequential uploads (?sequential) get a Content-MD5 when completed.
 	sequential bool
+	// files are the part files written for the upload, replaced parts'
+	// included, removed when it ends.
+	files []string
 }
 
 type part struct {
 	number       int
-	data         []byte
+	blob         *blob
 	etag         string
-	crc          uint64
 	lastModified time.Time
 }
 
@@ -95,27 +99,48 @@ func (st *store) findUpload(bucketName, key, id string) (*bucket, *upload, error
 	return b, u, nil
 }
 
+// partPath returns where to stage a part of an upload: "" (in memory)
+// without a directory.
+func (st *store) partPath(bucketName, id string, number int) (string, error) {
+	if st.persist == nil {
+		return "", nil
+	}
+	return st.persist.partPath(bucketName, id, number)
+}
+
+// putPart adds a part to an upload, or discards it if the upload is gone.
 func (st *store) putPart(bucketName, key, id string, p *part) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	_, u, err := st.findUpload(bucketName, key, id)
 	if err != nil {
+		p.blob.discard()
 		return err
 	}
 	p.lastModified = st.now()
 	u.parts[p.number] = p
+	if p.blob.path != "" {
+		u.files = append(u.files, p.blob.path)
+	}
 	return nil
 }
 
 func (st *store) abortUpload(bucketName, key, id string) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	b, _, err := st.findUpload(bucketName, key, id)
+	b, u, err := st.findUpload(bucketName, key, id)
 	if err != nil {
 		return err
 	}
 	delete(b.uploads, id)
+	removeFiles(u.files)
 	return nil
+}
+
+func removeFiles(paths []string) {
+	for _, p := range paths {
+		_ = os.Remove(p)
+	}
 }
 
 // uploadSnapshot returns a copy of an upload's description and parts,
@@ -164,24 +189,30 @@ func (st *store) listUploads(bucketName string) ([]upload, error) {
 	return out, nil
 }
 
-// finishUpload ends an upload, if it is still there, by storing its object.
-func (st *store) finishUpload(bucketName, id string, m objectMeta, data []byte, forbid bool) error {
+// finishUpload ends an upload, if it is still there, by storing its
+// object, whose bytes are data.
+func (st *store) finishUpload(bucketName, id string, m objectMeta, data *blob, forbid bool) error {
 	st.mu.Lock()
 	b, ok := st.buckets[bucketName]
 	if !ok {
 		st.mu.Unlock()
+		data.discard()
 		return errNoSuchBucket.with("BucketName", bucketName)
 	}
-	if _, ok := b.uploads[id]; !ok {
+	u, ok := b.uploads[id]
+	if !ok {
 		st.mu.Unlock()
+		data.discard()
 		return noSuchUpload(id)
 	}
 	if _, exists := b.objects[m.Key]; exists && forbid {
 		st.mu.Unlock()
+		data.discard()
 		return errFileAlreadyExists
 	}
 	delete(b.uploads, id)
 	st.mu.Unlock()
+	removeFiles(u.files)
 	// Between the two locks the upload is gone and the object not yet
 	// there, as with OSS, whose completion is not atomic either.
 	return st.putObject(bucketName, m, data, false)
@@ -237,25 +268,34 @@ func (s *Server) uploadPartCopy(c *call) error {
 	if versionID != "" && versionID != "null" {
 		return newError(http.StatusNotFound, "NoSuchVersion", "The specified version does not exist.", "")
 	}
-	src, data, err := s.store.getObject(srcBucket, srcKey)
+	src, err := s.store.statObject(srcBucket, srcKey)
 	if err != nil {
 		return err
 	}
+	first, count := int64(0), int64(-1)
 	if v := c.r.Header.Get("x-oss-copy-source-range"); v != "" {
-		first, last, ok, rerr := parseRange(v, src.Size)
+		f, last, ok, rerr := parseRange(v, src.Size)
 		if rerr != nil {
 			return rerr
 		}
 		if ok {
-			data = data[first : last+1]
+			first, count = f, last+1-f
 		}
 	}
-	etag, _ := normalETag(data)
-	p := &part{number: n, data: data, etag: etag, crc: crc64(data)}
+	path, err := s.store.partPath(c.rt.bucket, id, n)
+	if err != nil {
+		return err
+	}
+	b, err := s.copyBytes(srcBucket, srcKey, first, count, path)
+	if err != nil {
+		return err
+	}
+	etag, _ := normalETag(b.md5)
+	p := &part{number: n, blob: b, etag: etag}
 	if err := s.store.putPart(c.rt.bucket, c.rt.key, id, p); err != nil {
 		return err
 	}
-	c.w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(p.crc, 10))
+	c.w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(b.crc, 10))
 	return s.writeXML(c, struct {
 		XMLName      xml.Name `xml:"CopyPartResult"`
 		LastModified string   `xml:"LastModified"`
@@ -268,19 +308,30 @@ func (s *Server) uploadPart(c *call) error {
 	if err != nil {
 		return err
 	}
-	data, err := readData(c, s.opts.maxObjectSize)
+	if c.r.ContentLength > s.opts.maxObjectSize {
+		return errEntityTooLarge
+	}
+	path, err := s.store.partPath(c.rt.bucket, id, n)
 	if err != nil {
 		return err
 	}
-	etag, contentMD5 := normalETag(data)
-	p := &part{number: n, data: data, etag: etag, crc: crc64(data)}
+	b, err := stage(c.body, path, s.opts.maxObjectSize, true, errEntityTooLarge)
+	if err != nil {
+		return err
+	}
+	if err := checkMD5(c.r.Header.Get("Content-MD5"), b.md5); err != nil {
+		b.discard()
+		return err
+	}
+	etag, contentMD5 := normalETag(b.md5)
+	p := &part{number: n, blob: b, etag: etag}
 	if err := s.store.putPart(c.rt.bucket, c.rt.key, id, p); err != nil {
 		return err
 	}
 	h := c.w.Header()
 	h.Set("ETag", `"`+etag+`"`)
 	h.Set("Content-MD5", contentMD5)
-	h.Set("x-oss-hash-crc64ecma", strconv.FormatUint(p.crc, 10))
+	h.Set("x-oss-hash-crc64ecma", strconv.FormatUint(b.crc, 10))
 	writeEmpty(c, http.StatusOK)
 	return nil
 }
@@ -332,26 +383,37 @@ func (s *Server) completeMultipartUpload(c *call) error {
 	}
 	var size int64
 	for i, p := range chosen {
-		if i < len(chosen)-1 && len(p.data) < minPartSize {
+		if i < len(chosen)-1 && p.blob.size < minPartSize {
 			return errEntityTooSmall
 		}
-		size += int64(len(p.data))
+		size += p.blob.size
 	}
 	if size > s.opts.maxObjectSize*10000 {
 		return errEntityTooLarge
 	}
-	data := make([]byte, 0, size)
 	md5s := md5.New()
-	var crc uint64
 	for _, p := range chosen {
-		data = append(data, p.data...)
 		raw, _ := hex.DecodeString(p.etag)
 		md5s.Write(raw)
-		crc = oss.CRC64Combine(crc, p.crc, uint64(len(p.data)))
 	}
+	path, err := s.store.stagingPath(c.rt.bucket, c.rt.key)
+	if err != nil {
+		return err
+	}
+	parts := &partsReader{parts: chosen}
+	data, err := stage(parts, path, size, u.sequential, errEntityTooLarge)
+	parts.close()
+	if err != nil {
+		if errors.Is(err, errPartGone) {
+			return noSuchUpload(id) // aborted meanwhile
+		}
+		return err
+	}
+	crc := data.crc
 	m := u.meta.clone()
 	if acl := c.r.Header.Get("x-oss-object-acl"); acl != "" {
 		if !validACLs[acl] {
+			data.discard()
 			return errInvalidACL
 		}
 		m.ACL = acl
@@ -359,7 +421,7 @@ func (s *Server) completeMultipartUpload(c *call) error {
 	m.Type, m.Size, m.CRC64 = typeMultipart, size, crc
 	m.ETag = fmt.Sprintf("%X-%d", md5s.Sum(nil), len(chosen))
 	if u.sequential {
-		_, m.ContentMD5 = normalETag(data)
+		_, m.ContentMD5 = normalETag(data.md5)
 	}
 	if err := s.store.finishUpload(c.rt.bucket, id, m, data, forbidOverwrite(c.r.Header)); err != nil {
 		return err
@@ -409,7 +471,7 @@ func (s *Server) listParts(c *call) error {
 		LastModified string `xml:"LastModified"`
 		ETag         string `xml:"ETag"`
 		HashCRC64    string `xml:"HashCrc64ecma"`
-		Size         int    `xml:"Size"`
+		Size         int64  `xml:"Size"`
 	}
 	result := struct {
 		XMLName              xml.Name    `xml:"ListPartsResult"`
@@ -437,7 +499,7 @@ func (s *Server) listParts(c *call) error {
 		}
 		result.Parts = append(result.Parts, partEntry{
 			PartNumber: pt.number, LastModified: pt.lastModified.UTC().Format(isoTime),
-			ETag: `"` + pt.etag + `"`, HashCRC64: strconv.FormatUint(pt.crc, 10), Size: len(pt.data),
+			ETag: `"` + pt.etag + `"`, HashCRC64: strconv.FormatUint(pt.blob.crc, 10), Size: pt.blob.size,
 		})
 		result.NextPartNumberMarker = pt.number
 	}
@@ -507,4 +569,45 @@ func (s *Server) listMultipartUploads(c *call) error {
 		result.NextKeyMarker, result.NextUploadIDMarker = p.enc(u.key), u.id
 	}
 	return s.writeXML(c, result)
+}
+
+// errPartGone is the error of reading a part whose upload ended.
+var errPartGone = errors.New("osstest: a part of the upload is gone")
+
+// partsReader reads the bytes of parts one after the other, opening each
+// when it comes to it.
+type partsReader struct {
+	parts []part
+	cur   io.ReadCloser
+}
+
+func (r *partsReader) Read(p []byte) (int, error) {
+	for {
+		if r.cur == nil {
+			if len(r.parts) == 0 {
+				return 0, io.EOF
+			}
+			rc, err := r.parts[0].blob.open()
+			if err != nil {
+				return 0, fmt.Errorf("%w: %w", errPartGone, err)
+			}
+			r.cur, r.parts = rc, r.parts[1:]
+		}
+		n, err := r.cur.Read(p)
+		if err == io.EOF {
+			r.cur.Close()
+			r.cur = nil
+			if n == 0 {
+				continue
+			}
+			err = nil
+		}
+		return n, err
+	}
+}
+
+func (r *partsReader) close() {
+	if r.cur != nil {
+		r.cur.Close()
+	}
 }

@@ -2,7 +2,6 @@ package osstest
 
 import (
 	"bytes"
-	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/xml"
@@ -14,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 )
 
 // ownerID names the owner of every bucket and object of the server.
@@ -41,7 +38,7 @@ func readBody(c *call, limit int64, tooLarge *ossError) ([]byte, error) {
 	buf := bytes.NewBuffer(make([]byte, 0, size))
 	n, err := buf.ReadFrom(io.LimitReader(c.body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("read request body: %w", err)
+		return nil, fmt.Errorf("osstest: %w", err)
 	}
 	if n > limit {
 		return nil, tooLarge
@@ -49,44 +46,37 @@ func readBody(c *call, limit int64, tooLarge *ossError) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// readData reads the body of an upload, of at most limit bytes, and checks
-// it against its Content-MD5 header.
-func readData(c *call, limit int64) ([]byte, error) {
-	data, err := readBody(c, limit, errEntityTooLarge)
+// checkContentMD5 verifies the Content-MD5 header, if any, against data.
+func checkContentMD5(h http.Header, data []byte) error {
+	return checkMD5(h.Get("Content-MD5"), md5Of(data))
+}
+
+// stageBody stages the body of an upload of at most limit bytes for an
+// object of a bucket, and checks it against its Content-MD5 header.
+func (s *Server) stageBody(c *call, bucketName, key string, limit int64) (*blob, error) {
+	if c.r.ContentLength > limit {
+		return nil, errEntityTooLarge
+	}
+	path, err := s.store.stagingPath(bucketName, key)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkContentMD5(c.r.Header, data); err != nil {
+	b, err := stage(c.body, path, limit, true, errEntityTooLarge)
+	if err != nil {
 		return nil, err
 	}
-	return data, nil
-}
-
-// checkContentMD5 verifies the Content-MD5 header, if any, against data.
-func checkContentMD5(h http.Header, data []byte) error {
-	want := h.Get("Content-MD5")
-	if want == "" {
-		return nil
+	if err := checkMD5(c.r.Header.Get("Content-MD5"), b.md5); err != nil {
+		b.discard()
+		return nil, err
 	}
-	sum := md5.Sum(data)
-	if base64.StdEncoding.EncodeToString(sum[:]) != want {
-		return errInvalidDigest
-	}
-	return nil
+	return b, nil
 }
 
-// crc64 returns the CRC-64/ECMA-182 of data, as the SDK computes it.
-func crc64(data []byte) uint64 {
-	h := oss.NewCRC64(0)
-	_, _ = h.Write(data)
-	return h.Sum64()
-}
-
-// normalETag is the ETag of an object written whole: the upper-case hex
-// MD5 of its bytes, as OSS gives it.
-func normalETag(data []byte) (etag, contentMD5 string) {
-	sum := md5.Sum(data)
-	return strings.ToUpper(hex.EncodeToString(sum[:])), base64.StdEncoding.EncodeToString(sum[:])
+// normalETag is the ETag of an object written whole, whose bytes have the
+// MD5 sum: the upper-case hex of sum, as OSS gives it, and the base64 of
+// sum, its Content-MD5.
+func normalETag(sum []byte) (etag, contentMD5 string) {
+	return strings.ToUpper(hex.EncodeToString(sum)), base64.StdEncoding.EncodeToString(sum)
 }
 
 // appendETag is the ETag of an appendable object. OSS's is opaque; this
@@ -229,13 +219,13 @@ func (s *Server) putObject(c *call) error {
 	if err != nil {
 		return err
 	}
-	data, err := readData(c, s.opts.maxObjectSize)
+	b, err := s.stageBody(c, c.rt.bucket, c.rt.key, s.opts.maxObjectSize)
 	if err != nil {
 		return err
 	}
-	m.Type, m.Size, m.CRC64 = typeNormal, int64(len(data)), crc64(data)
-	m.ETag, m.ContentMD5 = normalETag(data)
-	if err := s.store.putObject(c.rt.bucket, m, data, forbidOverwrite(c.r.Header)); err != nil {
+	m.Type, m.Size, m.CRC64 = typeNormal, b.size, b.crc
+	m.ETag, m.ContentMD5 = normalETag(b.md5)
+	if err := s.store.putObject(c.rt.bucket, m, b, forbidOverwrite(c.r.Header)); err != nil {
 		return err
 	}
 	h := c.w.Header()
@@ -247,20 +237,34 @@ func (s *Server) putObject(c *call) error {
 	return nil
 }
 
-// lookup fetches the object a GET or HEAD names, honouring versionId=null,
-// the only version an unversioned bucket has.
-func (s *Server) lookup(c *call) (objectMeta, []byte, error) {
+// lookup fetches the object a GET or HEAD names, with its bytes if
+// withBody, honouring versionId=null, the only version an unversioned
+// bucket has. The caller closes the body.
+func (s *Server) lookup(c *call, withBody bool) (objectMeta, objectBody, error) {
 	if v, ok := c.query["versionId"]; ok && (len(v) != 1 || v[0] != "null") {
 		if err := s.store.hasBucket(c.rt.bucket); err != nil {
 			return objectMeta{}, nil, err
 		}
 		return objectMeta{}, nil, newError(http.StatusNotFound, "NoSuchVersion", "The specified version does not exist.", "")
 	}
-	m, data, err := s.store.getObject(c.rt.bucket, c.rt.key)
+	var m objectMeta
+	var body objectBody
+	var err error
+	if withBody {
+		m, body, err = s.store.openObject(c.rt.bucket, c.rt.key)
+	} else {
+		m, err = s.store.statObject(c.rt.bucket, c.rt.key)
+	}
 	if err != nil {
 		return m, nil, err
 	}
-	return m, data, checkConditions(c.r.Header, &m)
+	if err := checkConditions(c.r.Header, &m); err != nil {
+		if body != nil {
+			body.Close()
+		}
+		return m, nil, err
+	}
+	return m, body, nil
 }
 
 // checkConditions applies If-Match, If-None-Match, If-Modified-Since and
@@ -305,9 +309,12 @@ var responseOverrides = map[string]string{
 }
 
 func (s *Server) getObject(c *call) error {
-	m, data, err := s.lookup(c)
+	m, body, err := s.lookup(c, c.r.Method != http.MethodHead)
 	if err != nil {
 		return err
+	}
+	if body != nil {
+		defer body.Close()
 	}
 	h := c.w.Header()
 	objectHeaders(h, &m)
@@ -317,19 +324,22 @@ func (s *Server) getObject(c *call) error {
 		}
 	}
 	status := http.StatusOK
-	if first, last, ok, err := parseRange(c.r.Header.Get("Range"), m.Size); err != nil {
+	first, n := int64(0), m.Size
+	if f, last, ok, err := parseRange(c.r.Header.Get("Range"), m.Size); err != nil {
 		return err.withHeader("Content-Range", "bytes */"+strconv.FormatInt(m.Size, 10))
 	} else if ok {
-		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", first, last, m.Size))
-		data = data[first : last+1]
+		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", f, last, m.Size))
+		first, n = f, last+1-f
 		status = http.StatusPartialContent
 	}
-	h.Set("Content-Length", strconv.Itoa(len(data)))
+	h.Set("Content-Length", strconv.FormatInt(n, 10))
 	c.w.WriteHeader(status)
-	if c.r.Method == http.MethodHead {
+	if body == nil {
 		return nil
 	}
-	_ = writeThrottled(c.r.Context(), c.w, data, c.rate)
+	if err := copyThrottled(c.r.Context(), c.w, io.NewSectionReader(body, first, n), c.rate); err != nil && c.r.Context().Err() == nil {
+		s.opts.logger.Debug("osstest: GetObject cut short", "id", c.id, "error", err)
+	}
 	return nil
 }
 
@@ -383,7 +393,7 @@ func parseRange(v string, size int64) (first, last int64, ok bool, err *ossError
 }
 
 func (s *Server) headObject(c *call) error {
-	m, _, err := s.lookup(c)
+	m, _, err := s.lookup(c, false)
 	if err != nil {
 		return err
 	}
@@ -394,7 +404,7 @@ func (s *Server) headObject(c *call) error {
 }
 
 func (s *Server) getObjectMeta(c *call) error {
-	m, _, err := s.lookup(c)
+	m, _, err := s.lookup(c, false)
 	if err != nil {
 		return err
 	}
@@ -470,7 +480,9 @@ func (s *Server) deleteMultipleObjects(c *call) error {
 }
 
 // copySource parses x-oss-copy-source, "/bucket/key" with the key
-// URL-encoded and an optional "?versionId=...".
+// URL-encoded and an optional "?versionId=...". A '+' is a space, as the
+// older SDK encodes keys (url.QueryEscape); the newer one encodes '+' and
+// spaces both.
 func copySource(v string) (bucketName, key, versionID string, err error) {
 	path, query, _ := strings.Cut(v, "?")
 	if query != "" {
@@ -480,7 +492,7 @@ func copySource(v string) (bucketName, key, versionID string, err error) {
 		}
 		versionID = q.Get("versionId")
 	}
-	path, perr := url.PathUnescape(path)
+	path, perr := url.QueryUnescape(path)
 	if perr != nil {
 		return "", "", "", errInvalidArgument.withMessage("Invalid x-oss-copy-source.")
 	}
@@ -503,7 +515,7 @@ func (s *Server) copyObject(c *call) error {
 	if versionID != "" && versionID != "null" {
 		return newError(http.StatusNotFound, "NoSuchVersion", "The specified version does not exist.", "")
 	}
-	src, data, err := s.store.getObject(srcBucket, srcKey)
+	src, err := s.store.statObject(srcBucket, srcKey)
 	if err != nil {
 		return err
 	}
@@ -548,9 +560,17 @@ func (s *Server) copyObject(c *call) error {
 			m.Tagging = tags.Encode()
 		}
 	}
-	m.Type, m.Size, m.CRC64 = typeNormal, src.Size, src.CRC64
-	m.ETag, m.ContentMD5 = normalETag(data)
-	if err := s.store.putObject(c.rt.bucket, m, data, forbidOverwrite(h)); err != nil {
+	path, err := s.store.stagingPath(c.rt.bucket, c.rt.key)
+	if err != nil {
+		return err
+	}
+	b, err := s.copyBytes(srcBucket, srcKey, 0, -1, path)
+	if err != nil {
+		return err
+	}
+	m.Type, m.Size, m.CRC64 = typeNormal, b.size, b.crc
+	m.ETag, m.ContentMD5 = normalETag(b.md5)
+	if err := s.store.putObject(c.rt.bucket, m, b, forbidOverwrite(h)); err != nil {
 		return err
 	}
 	c.w.Header().Set("x-oss-hash-crc64ecma", strconv.FormatUint(m.CRC64, 10))
@@ -570,8 +590,32 @@ type accessControlPolicy struct {
 	Grant   string   `xml:"AccessControlList>Grant"`
 }
 
+// copyBytes stages at path ("" for memory) a copy of n bytes (all if
+// n < 0) from first of an object. A whole copy is checked against the
+// source's CRC-64.
+func (s *Server) copyBytes(srcBucket, srcKey string, first, n int64, path string) (*blob, error) {
+	m, body, err := s.store.openObject(srcBucket, srcKey)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	whole := n < 0 || first == 0 && n == m.Size
+	if n < 0 {
+		n = m.Size - first
+	}
+	b, err := stage(io.NewSectionReader(body, first, n), path, n, true, errEntityTooLarge)
+	if err != nil {
+		return nil, err
+	}
+	if b.size != n || whole && b.crc != m.CRC64 {
+		b.discard()
+		return nil, fmt.Errorf("osstest: the bytes of %s/%s do not match their length and CRC-64", srcBucket, srcKey)
+	}
+	return b, nil
+}
+
 func (s *Server) getObjectACL(c *call) error {
-	m, _, err := s.store.getObject(c.rt.bucket, c.rt.key)
+	m, err := s.store.statObject(c.rt.bucket, c.rt.key)
 	if err != nil {
 		return err
 	}
@@ -634,7 +678,7 @@ func readTagging(c *call) (string, error) {
 }
 
 func (s *Server) getObjectTagging(c *call) error {
-	m, _, err := s.store.getObject(c.rt.bucket, c.rt.key)
+	m, err := s.store.statObject(c.rt.bucket, c.rt.key)
 	if err != nil {
 		return err
 	}

@@ -113,12 +113,14 @@ func TestPersistenceTornAppend(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	// A data file that lost bytes it had recorded is damaged: it is skipped.
+	// A data file that lost bytes it had recorded is damaged: it is not
+	// served (TestFlippedByte and others tell what becomes of it).
 	bad, _ := filepath.Glob(filepath.Join(objects, keyHash("bad")+"-*.data"))
 	if len(bad) != 1 || os.Truncate(bad[0], 3) != nil {
 		t.Fatalf("cannot damage %v", bad)
 	}
-	// Leftovers of interrupted writes are cleaned up.
+	// A record cut short is removed; a data file no record names is moved
+	// aside.
 	for _, name := range []string{".tmp-123", keyHash("orphan") + "-1.data"} {
 		if err := os.WriteFile(filepath.Join(objects, name), []byte("junk"), 0o644); err != nil {
 			t.Fatal(err)
@@ -135,7 +137,7 @@ func TestPersistenceTornAppend(t *testing.T) {
 	}
 	for _, name := range []string{".tmp-123", keyHash("orphan") + "-1.data"} {
 		if _, err := os.Stat(filepath.Join(objects, name)); !os.IsNotExist(err) {
-			t.Errorf("%s was not cleaned up: %v", name, err)
+			t.Errorf("%s was left among the objects: %v", name, err)
 		}
 	}
 	if _, err := appendAt(c, b, "log", 12, "+next"); err != nil {

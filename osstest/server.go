@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -42,6 +43,7 @@ type options struct {
 	anonymous       bool
 	addr            string
 	logger          *slog.Logger
+	warnings        func(string)
 }
 
 // WithCredentials sets the access key pair the server accepts in place of
@@ -57,13 +59,25 @@ func WithRegion(region string) Option {
 }
 
 // WithDir makes the server keep its buckets and objects under the directory
-// dir, which it creates if needed. Every change is fsynced before it is
-// answered, and a server started on the same directory later sees the same
-// buckets, objects and metadata. An append cut short by a crash is never
-// visible after a restart. Only one server may use a directory at a time:
-// the directory is read when the server starts, so two servers on one
-// directory do not see each other's changes. Without WithDir the server
-// keeps everything in memory only.
+// dir, which it creates if needed, for its user alone. Every change is
+// fsynced before it is answered, and a server started on the same
+// directory later sees the same buckets, objects and metadata. An append
+// cut short by a crash is never visible after a restart. Object bytes are
+// served from their files: the server's memory does not grow with what it
+// stores.
+//
+// One server at a time uses a directory: Start locks it, Close releases
+// it, and a second server on it, in this process or another, fails to
+// start with an error that wraps ErrDirInUse. The lock ends with the
+// process however it ends, except on systems without a lock the operating
+// system releases (see the README).
+//
+// On start the server checks every stored object against the CRC-64 in its
+// record. It never deletes or cuts what it cannot tell is its own leftover
+// from a crash: a damaged object is moved to the folder _quarantine in
+// dir, an appendable one is served again from the longest part of it that
+// verifies, and each such finding is a warning (see WithWarnings). Without
+// WithDir the server keeps everything in memory only.
 func WithDir(dir string) Option {
 	return func(o *options) { o.dir = dir }
 }
@@ -101,6 +115,16 @@ func WithAddr(addr string) Option {
 // logged.
 func WithLogger(logger *slog.Logger) Option {
 	return func(o *options) { o.logger = logger }
+}
+
+// WithWarnings makes the server tell warn, in one line of text each, what a
+// user should hear about: damaged or unknown files found on start in the
+// directory of WithDir and what was done with them, and requests that
+// failed for the server's own reasons (a disk error, say). Warnings go to
+// the logger of WithLogger too. warn may be called from several goroutines
+// at once, and during Start.
+func WithWarnings(warn func(msg string)) Option {
+	return func(o *options) { o.warnings = warn }
 }
 
 // A Server is an OSS-protocol HTTP server for tests, in the manner of
@@ -159,7 +183,7 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	s := &Server{opts: o, stats: newCounters(), faults: newInjector(o.faultSeed, o.faults), served: make(chan struct{})}
 	if o.dir != "" {
-		d, buckets, err := openDisk(o.dir, o.logger)
+		d, buckets, err := openDisk(o.dir, s.warn)
 		if err != nil {
 			return nil, err
 		}
@@ -171,6 +195,7 @@ func Start(opts ...Option) (*Server, error) {
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
+		s.store.close()
 		return nil, fmt.Errorf("osstest: listen on %s: %w", o.addr, err)
 	}
 	s.ln = ln
@@ -267,25 +292,40 @@ func (s *Server) CreateBucket(name string) error {
 	return nil
 }
 
-// Object returns a copy of an object's bytes and whether the object exists.
+// Object returns a copy of an object's bytes and whether the object exists
+// (and, with WithDir, could be read).
 func (s *Server) Object(bucket, key string) ([]byte, bool) {
-	_, data, err := s.store.getObject(bucket, key)
+	m, body, err := s.store.openObject(bucket, key)
 	if err != nil {
 		return nil, false
 	}
-	return append([]byte{}, data...), true
+	defer body.Close()
+	data := make([]byte, m.Size)
+	if _, err := body.ReadAt(data, 0); err != nil && !(errors.Is(err, io.EOF) && m.Size == 0) {
+		return nil, false
+	}
+	return data, true
+}
+
+// warn tells the user, through WithWarnings and WithLogger, of msg.
+func (s *Server) warn(msg string) {
+	s.opts.logger.Warn("osstest: " + msg)
+	if s.opts.warnings != nil {
+		s.opts.warnings(msg)
+	}
 }
 
 // Close stops the server: it stops listening, closes every connection,
-// waits for the requests being handled to finish and closes the idle
-// connections of the clients made by Client. It is safe to call Close more
-// than once.
+// waits for the requests being handled to finish, releases the directory
+// of WithDir and closes the idle connections of the clients made by
+// Client. It is safe to call Close more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.cancel()
 		_ = s.srv.Close()
 		<-s.served
 		s.active.wait()
+		s.store.close()
 		s.mu.Lock()
 		for _, c := range s.clients {
 			c.CloseIdleConnections()

@@ -3,12 +3,11 @@ package osstest
 import (
 	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 )
 
 // Object types as OSS names them in x-oss-object-type and listings.
@@ -42,17 +41,35 @@ type objectMeta struct {
 	SSEKeyID           string            `json:"sseKeyId,omitempty"`
 	SealedTime         time.Time         `json:"sealedTime,omitzero"`
 	DataFile           string            `json:"dataFile,omitempty"`
+	Checkpoints        []checkpoint      `json:"checkpoints,omitempty"`
 }
+
+// A checkpoint is a length an appendable object once had and its CRC-64
+// then. When a data file is damaged, the longest prefix whose checkpoint
+// verifies is what an appendable object keeps.
+type checkpoint struct {
+	Size  int64  `json:"size"`
+	CRC64 uint64 `json:"crc64"`
+}
+
+// checkpointEvery is how far apart, at least, an appendable object's
+// checkpoints are: an append that takes the object this far past its last
+// checkpoint records a new one. A 5 GiB object has at most 320.
+var checkpointEvery int64 = 16 << 20
 
 // clone returns a deep copy of m.
 func (m objectMeta) clone() objectMeta {
 	m.UserMeta = maps.Clone(m.UserMeta)
+	m.Checkpoints = slices.Clone(m.Checkpoints)
 	return m
 }
 
-// object is an object in memory. The bytes of data below Size never change
-// once published: an append writes past them, and a PutObject replaces the
-// whole object, so a reader may keep data[:Size] after the lock is released.
+// object is an object of the store. Its bytes are in data without a
+// directory, and in the data file its metadata names with one. The bytes
+// below Size never change once published: an append writes past them, and
+// a PutObject replaces the whole object with new bytes, so a reader may
+// keep data[:Size], or read the data file's first Size bytes, after the
+// lock is released.
 type object struct {
 	meta objectMeta
 	data []byte
@@ -81,6 +98,7 @@ type store struct {
 	mu      sync.RWMutex
 	buckets map[string]*bucket
 	persist *disk
+	appends keyLocks
 	now     func() time.Time
 }
 
@@ -89,6 +107,13 @@ func newStore(d *disk, loaded map[string]*bucket) *store {
 		loaded = map[string]*bucket{}
 	}
 	return &store{buckets: loaded, persist: d, now: func() time.Time { return time.Now().UTC().Truncate(time.Second) }}
+}
+
+// close releases the store's directory, if it has one.
+func (st *store) close() {
+	if st.persist != nil {
+		_ = st.persist.close()
+	}
 }
 
 // bucketLocked returns a bucket; the caller holds st.mu.
@@ -207,98 +232,6 @@ func (st *store) listObjects(name string) ([]objectMeta, error) {
 	return out, nil
 }
 
-// getObject returns a copy of an object's metadata and its bytes, which the
-// caller must not modify.
-func (st *store) getObject(bucketName, key string) (objectMeta, []byte, error) {
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	b, err := st.bucketLocked(bucketName)
-	if err != nil {
-		return objectMeta{}, nil, err
-	}
-	o, ok := b.objects[key]
-	if !ok {
-		return objectMeta{}, nil, errNoSuchKey.with("Key", key)
-	}
-	return o.meta.clone(), o.data[:o.meta.Size:o.meta.Size], nil
-}
-
-// putObject stores a whole object, replacing any object of that key (an
-// appendable one included, which so becomes Normal).
-func (st *store) putObject(bucketName string, m objectMeta, data []byte, forbidOverwrite bool) error {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	b, err := st.bucketLocked(bucketName)
-	if err != nil {
-		return err
-	}
-	old := b.objects[m.Key]
-	if old != nil && forbidOverwrite {
-		return errFileAlreadyExists
-	}
-	m.LastModified = st.now()
-	if st.persist != nil {
-		var oldMeta *objectMeta
-		if old != nil {
-			oldMeta = &old.meta
-		}
-		if err := st.persist.writeObject(bucketName, &m, data, oldMeta); err != nil {
-			return err
-		}
-	}
-	b.objects[m.Key] = &object{meta: m, data: data}
-	return nil
-}
-
-// appendObject appends data, whose CRC-64 is crc, at pos. create gives the
-// metadata of the object (or the error in the headers that describe it)
-// when this append creates it; it is not called otherwise, so the headers of
-// later appends are ignored as OSS ignores them.
-func (st *store) appendObject(bucketName, key string, pos int64, data []byte, crc uint64, maxSize int64, create func() (objectMeta, error)) (objectMeta, error) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	b, err := st.bucketLocked(bucketName)
-	if err != nil {
-		return objectMeta{}, err
-	}
-	o := b.objects[key]
-	var m objectMeta
-	var prefix []byte
-	switch {
-	case o == nil:
-		if pos != 0 {
-			return objectMeta{}, positionError(0)
-		}
-		var err error
-		if m, err = create(); err != nil {
-			return objectMeta{}, err
-		}
-		m.Key, m.Type = key, typeAppendable
-	case o.meta.Type != typeAppendable || !o.meta.SealedTime.IsZero():
-		return objectMeta{}, errObjectNotAppendable
-	case pos != o.meta.Size:
-		return objectMeta{}, positionError(o.meta.Size)
-	default:
-		m = o.meta.clone()
-		prefix = o.data[:o.meta.Size]
-	}
-	n := int64(len(data))
-	if pos+n > maxSize || pos+n < pos {
-		return objectMeta{}, errEntityTooLarge
-	}
-	m.Size = pos + n
-	m.CRC64 = oss.CRC64Combine(m.CRC64, crc, uint64(n))
-	m.ETag = appendETag(m.CRC64, m.Size)
-	m.LastModified = st.now()
-	if st.persist != nil {
-		if err := st.persist.appendData(bucketName, &m, pos, data); err != nil {
-			return objectMeta{}, err
-		}
-	}
-	b.objects[key] = &object{meta: m, data: append(prefix, data...)}
-	return m.clone(), nil
-}
-
 // positionError is the 409 answered when an append or a seal names a
 // position other than the object's length, which it reports in a header.
 func positionError(length int64) *ossError {
@@ -355,27 +288,6 @@ func (st *store) updateObject(bucketName, key string, fn func(*objectMeta)) erro
 		}
 	}
 	o.meta = m
-	return nil
-}
-
-// deleteObject removes an object; deleting a missing object is no error.
-func (st *store) deleteObject(bucketName, key string) error {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	b, err := st.bucketLocked(bucketName)
-	if err != nil {
-		return err
-	}
-	o, ok := b.objects[key]
-	if !ok {
-		return nil
-	}
-	if st.persist != nil {
-		if err := st.persist.removeObject(bucketName, &o.meta); err != nil {
-			return err
-		}
-	}
-	delete(b.objects, key)
 	return nil
 }
 

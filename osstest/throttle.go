@@ -1,6 +1,7 @@
 package osstest
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -85,18 +86,40 @@ func writeThrottled(ctx context.Context, w http.ResponseWriter, data []byte, rat
 		_, err := w.Write(data)
 		return err
 	}
+	return copyThrottled(ctx, w, bytes.NewReader(data), rate)
+}
+
+// copyThrottled copies r to w no faster than rate bytes per second
+// (without limit if rate is 0), flushing as it goes when limited.
+func copyThrottled(ctx context.Context, w http.ResponseWriter, r io.Reader, rate int64) error {
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	if rate <= 0 {
+		_, err := io.CopyBuffer(writerOnly{w}, r, *buf)
+		return err
+	}
 	rc := http.NewResponseController(w)
 	p := newPacer(ctx, rate)
-	for len(data) > 0 {
-		n := p.chunk(len(data))
-		if _, err := w.Write(data[:n]); err != nil {
-			return err
+	for {
+		n, rerr := r.Read((*buf)[:p.chunk(len(*buf))])
+		if n > 0 {
+			if _, err := w.Write((*buf)[:n]); err != nil {
+				return err
+			}
+			_ = rc.Flush()
+			if !p.wait(n) {
+				return ctx.Err()
+			}
 		}
-		_ = rc.Flush()
-		data = data[n:]
-		if !p.wait(n) {
-			return ctx.Err()
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
 		}
 	}
-	return nil
 }
+
+// writerOnly hides a writer's other methods (ReadFrom), so that io.CopyBuffer
+// uses the buffer it is given.
+type writerOnly struct{ io.Writer }
