@@ -135,8 +135,8 @@ func (w *Writer) checkCodec(ctx context.Context, key string, obj ossapi.Object, 
 		return fmt.Errorf("read the first bytes of %s/%s: %w", w.bucket, key, err)
 	}
 	if got, want := compress.Detect(head.Bytes()), w.cfg.codec.Name(); got != want {
-		return fmt.Errorf("%s/%s: %w with codec %s: it holds %s, which the writer's would leave undecodable",
-			w.bucket, key, ErrNotAppendable, want, encodedName(got))
+		return fmt.Errorf("%s/%s: %w: it holds %s, and appending %s would leave it undecodable; write it with codec %s, or to another key",
+			w.bucket, key, ErrNotAppendable, encodedName(got), encodedName(want), got)
 	}
 	return nil
 }

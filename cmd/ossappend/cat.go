@@ -36,7 +36,7 @@ func (c *catCmd) Run(g *globals, e *env) error {
 	if !c.Follow && (c.FromEnd || c.Wait) {
 		return usagef("--from-end and --wait need -f")
 	}
-	conn, err := g.connect(u.Bucket)
+	conn, err := g.connect(u.Bucket, e.stderr)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend/osstest"
@@ -23,13 +25,14 @@ func (c *connection) Close() {
 
 // connect returns a client for the command's target: the embedded server of
 // --local, with bucket created, or OSS at --endpoint and --region with the
-// credentials of credentialsFor.
-func (g *globals) connect(bucket string) (*connection, error) {
+// credentials of credentialsFor. The embedded server's warnings (damaged
+// objects it moved aside on start) go to stderr.
+func (g *globals) connect(bucket string, stderr io.Writer) (*connection, error) {
 	if g.Local != "" {
 		if g.Profile != "" {
 			return nil, usagef("--local needs no credentials: drop --profile")
 		}
-		return g.connectLocal(bucket)
+		return g.connectLocal(bucket, stderr)
 	}
 	if g.Region == "" {
 		return nil, usagef("no region: set --region or OSS_REGION, such as cn-hangzhou")
@@ -50,8 +53,11 @@ func (g *globals) connect(bucket string) (*connection, error) {
 
 // connectLocal starts an osstest server that keeps its data in --local.
 // --endpoint, --region and the credentials do not matter then.
-func (g *globals) connectLocal(bucket string) (*connection, error) {
-	srv, err := osstest.Start(osstest.WithDir(g.Local))
+func (g *globals) connectLocal(bucket string, stderr io.Writer) (*connection, error) {
+	srv, err := osstest.Start(osstest.WithDir(g.Local), osstest.WithWarnings(warnTo(stderr)))
+	if errors.Is(err, osstest.ErrDirInUse) {
+		return nil, fmt.Errorf("%w; to share it, run 'ossappend serve --dir %s' and point both at it", err, g.Local)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start the embedded server in %s: %w", g.Local, err)
 	}
@@ -62,4 +68,10 @@ func (g *globals) connectLocal(bucket string) (*connection, error) {
 		}
 	}
 	return &connection{client: srv.Client(), server: srv}, nil
+}
+
+// warnTo returns a function that prints the embedded server's warnings on
+// w, one line each.
+func warnTo(w io.Writer) func(string) {
+	return func(msg string) { fmt.Fprintln(w, "ossappend: warning:", msg) }
 }

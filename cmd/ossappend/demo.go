@@ -72,7 +72,7 @@ func (d *demoCmd) Run(g *globals, e *env) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
-	srv, err := osstest.Start(osstest.WithDir(dir))
+	srv, err := osstest.Start(osstest.WithDir(dir), osstest.WithWarnings(warnTo(e.stderr)))
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -87,7 +87,7 @@ func (d *demoCmd) Run(g *globals, e *env) error {
 
 	client := srv.Client()
 	if err := d.write(ctx, e, client, &run); err != nil {
-		return fmt.Errorf("demo: %w", err)
+		return within("demo", err)
 	}
 	fmt.Fprintf(e.stdout, "reading %s back and checking every line\n", run.url)
 	if err := d.verify(ctx, client, &run); err != nil {

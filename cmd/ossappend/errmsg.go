@@ -6,39 +6,40 @@ import (
 	"net"
 	"os"
 	"strings"
-
-	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 )
 
-// oneLine renders err as one line for standard error: the SDK's multi-line
-// service errors become "Code: Message (HTTP status, request ID)", a
-// network failure says which address it could not reach, the repeated
-// "ossappend: " and "ossread: " prefixes of wrapped errors go, and no
-// credential from the environment shows.
+// oneLine renders err as the one line the command prints: the library's
+// errors say "ossappend: " or "ossread: " once and describe OSS's answers
+// in one line already, so oneLine only folds whitespace (an error from
+// elsewhere may span lines), says where to look when a connection was
+// refused, and hides every credential it knows of.
 func oneLine(err error) string {
 	text := err.Error()
-	var se *oss.ServiceError
-	if errors.As(err, &se) {
-		text = strings.Replace(text, se.Error(), serviceSummary(se), 1)
-	}
 	var oe *net.OpError
 	if errors.As(err, &oe) && oe.Op == "dial" {
 		text += "; is the endpoint right, and the server up?"
 	}
-	text = strings.ReplaceAll(text, "ossappend: ", "")
-	text = strings.ReplaceAll(text, "ossread: ", "")
-	text = strings.ReplaceAll(text, "operation error ", "")
-	text = strings.Join(strings.Fields(text), " ")
-	return redact(text)
+	return redact(strings.Join(strings.Fields(text), " "))
 }
 
-func serviceSummary(se *oss.ServiceError) string {
-	msg := strings.TrimSuffix(se.Message, ".")
-	s := fmt.Sprintf("%s: %s (HTTP %d", se.Code, msg, se.StatusCode)
-	if se.RequestID != "" {
-		s += ", request " + se.RequestID
+// message is the line standing for err on standard error: its text, which
+// begins with the command's name if it comes from the writer, or with it
+// put in front.
+func message(err error) string {
+	text := oneLine(err)
+	if !strings.HasPrefix(text, "ossappend: ") {
+		text = "ossappend: " + text
 	}
-	return s + ")"
+	return text
+}
+
+// within names the command an error comes from, unless it is the
+// writer's, which names its object already.
+func within(cmd string, err error) error {
+	if strings.HasPrefix(err.Error(), "ossappend: ") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", cmd, err)
 }
 
 // secretVariables are the environment variables that hold secrets.

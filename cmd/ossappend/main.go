@@ -84,7 +84,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	e := &env{ctx: context.Background(), stdin: stdin, stdout: stdout, stderr: stderr}
 	if err := kctx.Run(&cli.globals, e); err != nil {
-		fmt.Fprintln(stderr, "ossappend:", oneLine(err))
+		fmt.Fprintln(stderr, message(err))
 		if errors.As(err, new(usageError)) || errors.Is(err, ossappend.ErrInvalidArgument) {
 			return exitUsage
 		}

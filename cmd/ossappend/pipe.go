@@ -41,7 +41,7 @@ func (p *pipeCmd) Run(g *globals, e *env) error {
 			return usagef("--compress %q: want none, gzip, zstd or s2", p.Compress)
 		}
 	}
-	conn, err := g.connect(u.Bucket)
+	conn, err := g.connect(u.Bucket, e.stderr)
 	if err != nil {
 		return err
 	}
@@ -71,12 +71,7 @@ func (p *pipeCmd) Run(g *globals, e *env) error {
 		}),
 	)
 	if err != nil {
-		return fmt.Errorf("pipe %s: %w", u, err)
-	}
-	// The writer appends to w.Key(), which need not be the key given.
-	if err := checkCodec(headCtx, conn.client, u.Bucket, w.Key(), codec); err != nil {
-		w.Close() // nothing written: stores nothing
-		return fmt.Errorf("pipe %s: %w", u, err)
+		return within("pipe "+u.String(), err)
 	}
 
 	// Shutdown happens once: at the end, or when sig gives up on the drain,
@@ -101,11 +96,11 @@ func (p *pipeCmd) Run(g *globals, e *env) error {
 	case sig.drain.Err() != nil && lost > 0:
 		return fmt.Errorf("pipe %s: %d bytes not stored: %w", u, lost, context.Cause(sig.drain))
 	case closeErr != nil && lost > 0:
-		return fmt.Errorf("pipe %s: %w (%d bytes not stored)", u, closeErr, lost)
+		return within("pipe "+u.String(), fmt.Errorf("%w (%d bytes not stored)", closeErr, lost))
 	case closeErr != nil:
-		return fmt.Errorf("pipe %s: %w", u, closeErr)
+		return within("pipe "+u.String(), closeErr)
 	case copyErr != nil:
-		return fmt.Errorf("pipe %s: %w", u, copyErr)
+		return within("pipe "+u.String(), copyErr)
 	}
 	return nil
 }

@@ -52,9 +52,9 @@ func TestPipeRefusesOtherCodec(t *testing.T) {
 		flags []string
 		want  []string
 	}{
-		{"app.log.zst", []string{"--compress", "gzip"}, []string{"holds zstd frames", "appending gzip frames", "--compress zstd"}},
+		{"app.log.zst", []string{"--compress", "gzip"}, []string{"holds zstd frames", "appending gzip frames", "codec zstd"}},
 		{"app.log.zst", []string{"--compress", "none"}, []string{"holds zstd frames", "appending uncompressed bytes"}},
-		{"app.log", []string{"--compress", "s2"}, []string{"holds uncompressed bytes", "appending s2 frames", "--compress none"}},
+		{"app.log", []string{"--compress", "s2"}, []string{"holds uncompressed bytes", "appending s2 frames", "codec none"}},
 	} {
 		before, _ := srv.Object(testBucket, tc.key)
 		args := append(append([]string{"pipe"}, tc.flags...), url(tc.key))

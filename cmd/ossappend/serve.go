@@ -62,7 +62,7 @@ func (s *serveCmd) Run(g *globals, e *env) error {
 	opts := []osstest.Option{osstest.WithAddr(addr.String()), osstest.WithRegion(region), osstest.WithCredentials(id, secret)}
 	where := "in memory"
 	if s.Dir != "" {
-		opts = append(opts, osstest.WithDir(s.Dir))
+		opts = append(opts, osstest.WithDir(s.Dir), osstest.WithWarnings(warnTo(e.stderr)))
 		where = "in " + s.Dir
 	}
 	ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)

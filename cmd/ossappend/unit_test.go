@@ -2,12 +2,9 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 )
 
 func TestParseObjectURL(t *testing.T) {
@@ -75,18 +72,25 @@ func TestNearestRank(t *testing.T) {
 	}
 }
 
-// TestOneLine checks the rendering of SDK errors and the redaction of
-// secrets.
-func TestOneLine(t *testing.T) {
-	se := &oss.ServiceError{Code: "AccessDenied", Message: "You have no right.", StatusCode: 403, RequestID: "R1"}
-	wrapped := fmt.Errorf("pipe oss://b/k: ossappend: access denied: %w", se)
-	got := oneLine(wrapped)
-	want := "pipe oss://b/k: access denied: AccessDenied: You have no right (HTTP 403, request R1)"
-	if got != want {
-		t.Errorf("oneLine = %q, want %q", got, want)
+// TestMessage checks the line an error becomes: the writer's name once,
+// no line break, no secret.
+func TestMessage(t *testing.T) {
+	lib := errors.New("ossappend: b/k: access denied: You have no right (AccessDenied, HTTP 403, request R1)")
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{lib, lib.Error()},
+		{within("pipe oss://b/k", lib), lib.Error()},
+		{within("cat", errors.New("ossread: b/k: object does not exist")), "ossappend: cat: ossread: b/k: object does not exist"},
+		{errors.New("read standard input:\n  broken pipe"), "ossappend: read standard input: broken pipe"},
+	} {
+		if got := message(tc.err); got != tc.want {
+			t.Errorf("message(%q) = %q, want %q", tc.err, got, tc.want)
+		}
 	}
 	t.Setenv(envAccessKeySecret, "top-secret-123")
-	if got := oneLine(errors.New("failed with top-secret-123\nin it")); strings.Contains(got, "top-secret-123") || strings.Contains(got, "\n") {
-		t.Errorf("oneLine = %q", got)
+	if got := message(errors.New("failed with top-secret-123\nin it")); strings.Contains(got, "top-secret-123") || strings.Contains(got, "\n") {
+		t.Errorf("message = %q", got)
 	}
 }
