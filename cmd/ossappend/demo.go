@@ -37,7 +37,11 @@ func (*demoCmd) ignoredGlobals() []string { return []string{"endpoint", "region"
 
 // demoRun is what one run of the demo measured.
 type demoRun struct {
-	url        objectURL
+	layout     string    // the key layout the writer names its objects by
+	series     objectURL // the prefix of every object of the run
+	first      objectURL // the object the writer began with
+	objects    int64     // how many it wrote
+
 	dir        string
 	codec      compress.Codec
 	lines      int
@@ -80,16 +84,20 @@ func (d *demoCmd) Run(g *globals, e *env) error {
 	if err := srv.CreateBucket(demoBucket); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	run := demoRun{url: objectURL{demoBucket, "logs/app.log" + codec.Extension()}, dir: dir, codec: codec, lines: d.Lines}
+	// Each run writes under a prefix of its own, named by a key layout:
+	// one object an hour, as a fleet of processes would write.
+	run := demoRun{dir: dir, codec: codec, lines: d.Lines,
+		series: objectURL{demoBucket, fmt.Sprintf("logs/run-%d/", os.Getpid())}}
+	run.layout = run.series.Key + "dt=%Y-%m-%d/hour=%H/{host}.log" + codec.Extension()
 	fmt.Fprintf(e.stdout, "ossappend demo: OSS-protocol server (osstest) on %s, data in %s\n", srv.Endpoint(), dir)
-	fmt.Fprintf(e.stdout, "writing %s log lines with log/slog (%d goroutines) to %s: %s frames of %s\n",
-		commas(int64(d.Lines)), d.Workers, run.url, codec.Name(), humanBytes(int64(d.FlushSize)))
+	fmt.Fprintf(e.stdout, "writing %s log lines with log/slog (%d goroutines) to oss://%s/%s: %s frames of %s\n",
+		commas(int64(d.Lines)), d.Workers, demoBucket, run.layout, codec.Name(), humanBytes(int64(d.FlushSize)))
 
 	client := srv.Client()
 	if err := d.write(ctx, e, client, &run); err != nil {
 		return within("demo", err)
 	}
-	fmt.Fprintf(e.stdout, "reading %s back and checking every line\n", run.url)
+	fmt.Fprintf(e.stdout, "reading %s back and checking every line\n", run.series)
 	if err := d.verify(ctx, client, &run); err != nil {
 		return fmt.Errorf("demo: verification FAILED: %w", err)
 	}
@@ -97,18 +105,19 @@ func (d *demoCmd) Run(g *globals, e *env) error {
 	return nil
 }
 
-// write streams the log into the object and measures it.
+// write streams the log into the objects of the layout and measures it.
 func (d *demoCmd) write(ctx context.Context, e *env, client *oss.Client, run *demoRun) error {
-	// A rerun in the same --dir starts the object afresh.
-	if _, err := client.DeleteObject(ctx, &oss.DeleteObjectRequest{Bucket: &run.url.Bucket, Key: &run.url.Key}); err != nil {
+	// A rerun in the same --dir by a process of the same id starts afresh.
+	if err := deleteUnder(ctx, client, run.series); err != nil {
 		return err
 	}
 	timed := &timedClient{Client: client}
-	w, err := ossappend.NewWriter(ctx, timed, run.url.Bucket, run.url.Key,
+	w, err := ossappend.NewWriter(ctx, timed, demoBucket, run.layout, ossappend.WithKeyLayout(),
 		ossappend.WithCodec(run.codec), ossappend.WithFlushSize(int(d.FlushSize)))
 	if err != nil {
 		return err
 	}
+	run.first = objectURL{demoBucket, w.Key()}
 	rec := newRecorder(w)
 	progress := startDemoProgress(e.stdout, d.Lines, rec)
 	start := time.Now()
@@ -123,16 +132,17 @@ func (d *demoCmd) write(ctx context.Context, e *env, client *oss.Client, run *de
 		return closeErr
 	}
 	run.stats = w.Stats()
+	run.objects = 1 + run.stats.Rotations + run.stats.Rolls
 	pcts := timed.percentiles(50, 99)
 	run.p50, run.p99 = pcts[0], pcts[1]
 	run.digest = rec.digest()
 	return nil
 }
 
-// verify reads the object back, with its rotations if it had any, and
-// checks it.
+// verify reads the objects back, every one under the run's prefix in the
+// order they were written, and checks them.
 func (d *demoCmd) verify(ctx context.Context, client *oss.Client, run *demoRun) error {
-	r, err := ossread.NewReader(ctx, client, run.url.Bucket, run.url.Key)
+	r, err := ossread.NewReader(ctx, client, run.series.Bucket, run.series.Key)
 	if err != nil {
 		return err
 	}
@@ -181,8 +191,9 @@ func (r *demoRun) report(out io.Writer) {
 	fmt.Fprintf(tw, "stored\t%s, %s compression ratio (%s)\n", humanBytes(r.objectSize), ratio(st.BytesWritten, r.objectSize), r.codec.Name())
 	fmt.Fprintf(tw, "appends\t%d, latency p50 %s, p99 %s\n", st.Appends, roundLatency(r.p50), roundLatency(r.p99))
 	fmt.Fprintf(tw, "throughput\t%s/s, %s lines/s (%s in all)\n", humanBytes(int64(float64(st.BytesWritten)/secs)), commas(int64(float64(r.lines)/secs)), r.elapsed.Round(time.Millisecond))
-	fmt.Fprintf(tw, "data\t%s, kept in %s\n", r.url, r.dir)
-	fmt.Fprintf(tw, "read it\t%s --local %s cat %s | head -3\n", selfCommand(), shellQuote(r.dir), r.url)
+	fmt.Fprintf(tw, "objects\t%d from %s\n", r.objects, r.first)
+	fmt.Fprintf(tw, "data\t%s, kept in %s\n", r.series, r.dir)
+	fmt.Fprintf(tw, "read it\t%s --local %s cat %s | head -3\n", selfCommand(), shellQuote(r.dir), r.series)
 	tw.Flush()
 }
 
@@ -210,4 +221,21 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// deleteUnder deletes every object under the prefix u.
+func deleteUnder(ctx context.Context, client *oss.Client, u objectURL) error {
+	p := client.NewListObjectsV2Paginator(&oss.ListObjectsV2Request{Bucket: &u.Bucket, Prefix: &u.Key})
+	for p.HasNext() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, o := range page.Contents {
+			if _, err := client.DeleteObject(ctx, &oss.DeleteObjectRequest{Bucket: &u.Bucket, Key: o.Key}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

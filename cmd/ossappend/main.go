@@ -36,6 +36,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/alecthomas/kong"
 	"github.com/ossappend/ossappend"
@@ -70,7 +72,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
 		kong.Help(printHelp),
-		kong.Vars{"version": version()},
+		kong.Vars{
+			"version": version(),
+			// The library's defaults are the command's.
+			"flushSize":     fmt.Sprintf("%dMiB", ossappend.DefaultFlushSize>>20),
+			"flushInterval": ossappend.DefaultFlushInterval.String(),
+			"retryFor":      durationFlag(ossappend.DefaultRetry.MaxElapsed),
+		},
 	)
 	if err != nil {
 		fmt.Fprintln(stderr, "ossappend:", err)
@@ -142,4 +150,16 @@ func version() string {
 		}
 	}
 	return v + " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
+}
+
+// durationFlag writes d as a flag's value is written: "10m", not "10m0s".
+func durationFlag(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }

@@ -17,15 +17,16 @@ import (
 
 // pipeCmd is "ossappend pipe": standard input into an object.
 type pipeCmd struct {
-	FlushSize     byteSize      `help:"Append once this many bytes are buffered: the frame size, and the longest line kept whole (default ${default})." default:"4MiB" placeholder:"SIZE"`
-	FlushInterval time.Duration `help:"Append buffered bytes at least this often; a line without its newline yet waits as long for it. 0 appends only full frames (default ${default})." default:"1s" placeholder:"DURATION"`
+	FlushSize     byteSize      `help:"Append once this many bytes are buffered: the frame size, and the longest line kept whole (default ${default})." default:"${flushSize}" placeholder:"SIZE"`
+	FlushInterval time.Duration `help:"Append buffered bytes at least this often; a line without its newline yet waits as long for it. 0 appends only full frames (default ${default})." default:"${flushInterval}" placeholder:"DURATION"`
 	Compress      string        `help:"Compression of each frame: none, gzip, zstd or s2 (default: from the key's extension: .gz, .zst, .s2, else none). It must be the existing object's." placeholder:"CODEC"`
 	Tee           bool          `help:"Also copy standard input to standard output."`
-	RetryFor      time.Duration `help:"Give up on an append that keeps failing for this long; 0 never gives up (default ${default})." default:"10m" placeholder:"DURATION"`
+	RetryFor      time.Duration `help:"Give up on an append that keeps failing for this long; 0 never gives up (default ${default})." default:"${retryFor}" placeholder:"DURATION"`
 	WarnAfter     time.Duration `help:"Warn on standard error once appends have failed for this long, and say when they work again (default ${default})." default:"10s" placeholder:"DURATION"`
 	DrainTimeout  time.Duration `help:"On SIGINT or SIGTERM, wait at most this long for what was read to be stored (default ${default})." default:"1m" placeholder:"DURATION"`
+	Layout        bool          `help:"The key is a layout that names objects by time and source: %Y %m %d %H %M %S expand to the time (UTC), {host} and {pid} to this process, %% to a %; a new object starts each period, such as 'logs/dt=%Y-%m-%d/hour=%H/{host}.log.zst'."`
 
-	Object string `arg:"" name:"oss-url" help:"The object to append to, oss://BUCKET/KEY; the first append creates it if it does not exist (empty input creates nothing)."`
+	Object string `arg:"" name:"oss-url" help:"The object to append to, oss://BUCKET/KEY, or with --layout oss://BUCKET/LAYOUT; the first append creates it if it does not exist (empty input creates nothing), and pipe goes on in the newest object of its chain of rotations."`
 }
 
 // Run copies standard input into the object until it ends or a signal
@@ -57,19 +58,24 @@ func (p *pipeCmd) Run(g *globals, e *env) error {
 
 	headCtx, cancel := context.WithTimeout(e.ctx, time.Minute)
 	defer cancel()
-	w, err := ossappend.NewWriter(headCtx, conn.client, u.Bucket, u.Key,
+	opts := []ossappend.Option{
 		ossappend.WithCodec(codec),
 		ossappend.WithFlushSize(int(p.FlushSize)),
 		ossappend.WithFlushInterval(p.FlushInterval),
-		ossappend.WithRetry(ossappend.Retry{MinBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxElapsed: p.RetryFor}),
+		ossappend.WithRetry(retryFor(p.RetryFor)),
 		ossappend.WithErrorHandler(func(err error) {
 			// What stops the writer comes back from Write or Shutdown;
-			// only a move to a new key is news here.
-			if errors.Is(err, ossappend.ErrConflict) {
+			// only a move to another key is news here: after a conflict,
+			// or past an object a new period cannot append to.
+			if errors.Is(err, ossappend.ErrConflict) || errors.Is(err, ossappend.ErrNotAppendable) {
 				fmt.Fprintln(e.stderr, "ossappend: warning:", oneLine(err))
 			}
 		}),
-	)
+	}
+	if p.Layout {
+		opts = append(opts, ossappend.WithKeyLayout())
+	}
+	w, err := ossappend.NewWriter(headCtx, conn.client, u.Bucket, u.Key, opts...)
 	if err != nil {
 		return within("pipe "+u.String(), err)
 	}
@@ -103,4 +109,11 @@ func (p *pipeCmd) Run(g *globals, e *env) error {
 		return within("pipe "+u.String(), copyErr)
 	}
 	return nil
+}
+
+// retryFor is the library's retry policy with its time limit set to d.
+func retryFor(d time.Duration) ossappend.Retry {
+	r := ossappend.DefaultRetry
+	r.MaxElapsed = d
+	return r
 }

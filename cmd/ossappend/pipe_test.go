@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend/osstest"
@@ -130,4 +132,29 @@ func TestPipePartialLineWaitsNoLonger(t *testing.T) {
 	if obj, _ := srv.Object(testBucket, "bare.log"); string(obj) != "no newline at all" {
 		t.Errorf("object holds %q", obj)
 	}
+}
+
+// TestPipeLayout: pipe --layout names the object by the day and the host,
+// and cat reads it back through the layout's prefix.
+func TestPipeLayout(t *testing.T) {
+	srv := newTestServer(t)
+	before := time.Now().UTC()
+	mustRunBin(t, srv.env(), "one\ntwo\n", srv.args("pipe", "--layout", url("logs/dt=%Y-%m-%d/{host}.log.zst"))...)
+	after := time.Now().UTC()
+	host, _ := os.Hostname()
+	var key string
+	for _, day := range []time.Time{before, after} { // the day may have turned meanwhile
+		k := "logs/dt=" + day.Format("2006-01-02") + "/" + host + ".log.zst"
+		if _, ok := srv.Object(testBucket, k); ok {
+			key = k
+		}
+	}
+	if key == "" {
+		t.Fatalf("no object named by the layout for %s on %s", host, before.Format("2006-01-02"))
+	}
+	if r := mustRunBin(t, srv.env(), "", srv.args("cat", url("logs/"))...); r.stdout != "one\ntwo\n" {
+		t.Fatalf("cat of the prefix printed %q", r.stdout)
+	}
+	r := runBin(t, srv.env(), "x\n", srv.args("pipe", "--layout", url("logs/%Y/%q.log"))...)
+	checkFailure(t, r, exitUsage, "unknown verb %q")
 }

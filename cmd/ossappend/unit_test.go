@@ -94,3 +94,11 @@ func TestMessage(t *testing.T) {
 		t.Errorf("message = %q", got)
 	}
 }
+
+func TestDurationFlag(t *testing.T) {
+	for d, want := range map[time.Duration]string{10 * time.Minute: "10m", time.Second: "1s", 90 * time.Minute: "1h30m", 2 * time.Hour: "2h", 1500 * time.Millisecond: "1.5s"} {
+		if got := durationFlag(d); got != want {
+			t.Errorf("durationFlag(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
