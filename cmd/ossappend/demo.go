@@ -37,10 +37,10 @@ func (*demoCmd) ignoredGlobals() []string { return []string{"endpoint", "region"
 
 // demoRun is what one run of the demo measured.
 type demoRun struct {
-	layout     string    // the key layout the writer names its objects by
-	series     objectURL // the prefix of every object of the run
-	first      objectURL // the object the writer began with
-	objects    int64     // how many it wrote
+	layout  string    // the key layout the writer names its objects by
+	series  objectURL // the prefix of every object of the run
+	first   objectURL // the object the writer began with
+	objects int64     // how many it wrote
 
 	dir        string
 	codec      compress.Codec
