@@ -92,25 +92,26 @@ func followDelete(t *testing.T, c *oss.Client, key string) {
 	}
 }
 
-// followLineReader delivers the lines a reader yields, and its final error, on
-// channels, so that a test can wait for them with a deadline.
+// followLineReader delivers the lines a reader yields on a channel, closed
+// once the reader has stopped, so that a test can wait for them with a
+// deadline; the error the reader stopped with is then in err.
 type followLineReader struct {
 	lines chan string
-	done  chan error
+	err   error // set before lines is closed
 }
 
 func followLines(r io.Reader) *followLineReader {
-	lr := &followLineReader{lines: make(chan string, 1024), done: make(chan error, 1)}
+	lr := &followLineReader{lines: make(chan string, 1024)}
 	go func() {
 		sc := bufio.NewScanner(r)
 		for sc.Scan() {
 			lr.lines <- sc.Text()
 		}
-		err := sc.Err()
-		if err == nil {
-			err = io.EOF
+		lr.err = sc.Err()
+		if lr.err == nil {
+			lr.err = io.EOF
 		}
-		lr.done <- err
+		close(lr.lines)
 	}()
 	return lr
 }
@@ -121,12 +122,13 @@ func (lr *followLineReader) expect(t *testing.T, want ...string) {
 	timeout := time.After(followDeadline)
 	for _, w := range want {
 		select {
-		case got := <-lr.lines:
+		case got, ok := <-lr.lines:
+			if !ok {
+				t.Fatalf("reader stopped with %v while waiting for line %q", lr.err, w)
+			}
 			if got != w {
 				t.Fatalf("read line %q, want %q", got, w)
 			}
-		case err := <-lr.done:
-			t.Fatalf("reader stopped with %v while waiting for line %q", err, w)
 		case <-timeout:
 			t.Fatalf("line %q not read within %v", w, followDeadline)
 		}
@@ -137,10 +139,11 @@ func (lr *followLineReader) expect(t *testing.T, want ...string) {
 func (lr *followLineReader) end(t *testing.T) error {
 	t.Helper()
 	select {
-	case got := <-lr.lines:
-		t.Fatalf("read unexpected line %q", got)
-	case err := <-lr.done:
-		return err
+	case got, ok := <-lr.lines:
+		if ok {
+			t.Fatalf("read unexpected line %q", got)
+		}
+		return lr.err
 	case <-time.After(followDeadline):
 		t.Fatalf("reader did not stop within %v", followDeadline)
 	}
