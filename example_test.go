@@ -7,6 +7,7 @@ import (
 	"log"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/ossappend/ossappend"
 	"github.com/ossappend/ossappend/compress"
@@ -98,4 +99,42 @@ func Example_ioCopy() {
 	fmt.Println(n, "bytes copied;", st.BytesStored, "stored in", st.FramesStored, "append")
 	// Output:
 	// 1000000 bytes copied; 1000000 stored in 1 append
+}
+
+// Name objects by time and source with a key layout: one object an hour,
+// per host. (The example fixes the clock at 10:59 on 2026-11-30; a writer's
+// clock is the system's unless WithClock gives another.)
+func Example_keyLayout() {
+	srv := osstest.NewServer()
+	defer srv.Close()
+	srv.CreateBucket("examples")
+
+	clock := &stoppedClock{now: time.Date(2026, 11, 30, 10, 59, 0, 0, time.UTC)}
+	w, err := ossappend.NewWriter(context.Background(), srv.Client(), "examples",
+		"logs/dt=%Y-%m-%d/hour=%H/web-7.log", ossappend.WithKeyLayout(), ossappend.WithClock(clock))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Fprintln(w, "a request at 10:59")
+	w.Flush()
+	fmt.Println(w.Key())
+
+	clock.now = clock.now.Add(time.Minute) // 11:00: a new period
+	fmt.Fprintln(w, "a request at 11:00")
+	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(w.Key())
+	// Output:
+	// logs/dt=2026-11-30/hour=10/web-7.log
+	// logs/dt=2026-11-30/hour=11/web-7.log
+}
+
+// stoppedClock is a Clock that tells the time it is set to.
+type stoppedClock struct{ now time.Time }
+
+func (c *stoppedClock) Now() time.Time { return c.now }
+
+func (c *stoppedClock) AfterFunc(d time.Duration, f func()) ossappend.Timer {
+	return time.AfterFunc(time.Hour, f) // time stands still: nothing comes due
 }
