@@ -25,7 +25,9 @@ type Stats struct {
 	BytesAppended int64
 	// Frames counts queued frames; FramesStored those OSS has stored.
 	Frames, FramesStored int64
-	// Appends counts AppendObject requests, retries included.
+	// Appends counts AppendObject requests, retries included. Frames that
+	// queued up behind a slow append go out together, so there may be
+	// fewer appends than frames.
 	Appends int64
 	// Retries counts requests (AppendObject or HeadObject) repeated after
 	// a failure.
@@ -33,7 +35,7 @@ type Stats struct {
 	// Reconciled counts failures whose outcome was settled with
 	// HeadObject (length and CRC-64) before anything was sent again.
 	Reconciled int64
-	// Recovered counts, of those, the frames found already stored: their
+	// Recovered counts, of those, the appends found already stored: their
 	// response was lost, and sending them again would have doubled them.
 	Recovered int64
 	// Conflicts counts the times the object turned out to hold bytes that
