@@ -64,6 +64,13 @@ func TestConflictMovesUnsentFramesToFreshKey(t *testing.T) {
 	if len(reports) != 1 || !errors.Is(reports[0], ossappend.ErrConflict) {
 		t.Fatalf("the error handler heard %v, want one ErrConflict", reports)
 	}
+	// The report says, in words, what was found and where the bytes go now.
+	msg := reports[0].Error()
+	for _, want := range []string{"shared/app.log at 7", "goes on in " + bucket + "/shared/app.1.log"} {
+		if !strings.Contains(msg, want) || strings.Count(msg, "ossappend:") != 1 {
+			t.Fatalf("the conflict report %q does not say %q once", msg, want)
+		}
+	}
 }
 
 func TestFailOnConflict(t *testing.T) {

@@ -51,12 +51,12 @@ func reconcile(pos int64, crc uint64, crcKnown bool, b *body, obj ossapi.Object)
 		return foreign, fmt.Sprintf("the object was replaced by a %s object", obj.Kind())
 	case obj.Length == pos:
 		if checkCRC && pos > 0 && obj.CRC != crc {
-			return foreign, fmt.Sprintf("the object has the %d bytes this writer stored, but other ones (their CRC-64 differs)", pos)
+			return foreign, fmt.Sprintf("the object is as long as this writer left it, %d bytes, but holds other bytes (its CRC-64 differs)", pos)
 		}
 		return absent, ""
 	case obj.Length == pos+n:
 		if checkCRC && obj.CRC != oss.CRC64Combine(crc, b.CRC64(), uint64(n)) {
-			return foreign, fmt.Sprintf("the object has the %d bytes this writer stored and sent, but other ones (their CRC-64 differs)", pos+n)
+			return foreign, fmt.Sprintf("the object is %d bytes long, as it would be with this writer's append, but holds other bytes (its CRC-64 differs)", pos+n)
 		}
 		return landed, ""
 	case obj.Length > pos+n:
