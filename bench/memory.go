@@ -68,6 +68,7 @@ type MemResult struct {
 	Peak    uint64 // peak heap above the baseline
 	Bound   uint64 // (MaxInflight + 2) × FlushSize + 16 MiB
 	Elapsed time.Duration
+	Counts  Counts
 }
 
 // MemBound is scenario 4's target for the default options.
@@ -114,6 +115,7 @@ func Memory(block []byte, volume int64, useCopy bool) (MemResult, error) {
 	}
 	r.Elapsed = time.Since(start)
 	r.Peak = h.Stop()
+	r.Counts = countsOf(w)
 	if err == nil && c.Size() != n {
 		err = fmt.Errorf("instant client got %d bytes of %d", c.Size(), n)
 	}

@@ -14,17 +14,17 @@ import (
 
 // Config sets how long and how often ossbench measures.
 type Config struct {
-	Quick       bool
-	Reps        int             // runs of each measurement; the median is reported
-	BenchTime   time.Duration   // per hot-path benchmark run
-	NetDuration time.Duration   // logging time per peer and latency
-	Latencies   []time.Duration // injected per request in scenario 2
-	BulkSize    int             // bytes copied in scenario 3
-	BulkLatency time.Duration   // latency of scenario 3 over loopback
-	MemVolumes  []int64         // volumes streamed in scenario 4
-	FrameText   int             // bytes compressed per cell of scenario 5
-	Progress    io.Writer       // where progress goes; never nil
-	Only        []int           // scenarios to run (1 to 5); all if empty
+	Quick         bool
+	Reps          int             // runs of each measurement; the median is reported
+	BenchTime     time.Duration   // per hot-path benchmark run
+	NetDuration   time.Duration   // logging time per peer and latency
+	Latencies     []time.Duration // injected per request in scenario 2
+	BulkSize      int             // bytes copied in scenario 3
+	BulkLatencies []time.Duration // latencies of scenario 3 over loopback
+	MemVolumes    []int64         // volumes streamed in scenario 4
+	FrameText     int             // bytes compressed per cell of scenario 5
+	Progress      io.Writer       // where progress goes; never nil
+	Only          []int           // scenarios to run (1 to 5); all if empty
 }
 
 // runs says whether scenario n is to run.
@@ -33,16 +33,16 @@ func (c Config) runs(n int) bool { return len(c.Only) == 0 || slices.Contains(c.
 // QuickConfig finishes in about two minutes on a 2-core machine.
 func QuickConfig(progress io.Writer) Config {
 	return Config{
-		Quick:       true,
-		Reps:        1,
-		BenchTime:   300 * time.Millisecond,
-		NetDuration: 1500 * time.Millisecond,
-		Latencies:   []time.Duration{0, 5 * time.Millisecond, 20 * time.Millisecond, 50 * time.Millisecond},
-		BulkSize:    256 << 20,
-		BulkLatency: 20 * time.Millisecond,
-		MemVolumes:  []int64{256 << 20, 2 << 30},
-		FrameText:   32 << 20,
-		Progress:    progress,
+		Quick:         true,
+		Reps:          1,
+		BenchTime:     300 * time.Millisecond,
+		NetDuration:   1500 * time.Millisecond,
+		Latencies:     []time.Duration{0, 5 * time.Millisecond, 20 * time.Millisecond, 50 * time.Millisecond},
+		BulkSize:      256 << 20,
+		BulkLatencies: []time.Duration{20 * time.Millisecond, 50 * time.Millisecond},
+		MemVolumes:    []int64{256 << 20, 2 << 30},
+		FrameText:     32 << 20,
+		Progress:      progress,
 	}
 }
 

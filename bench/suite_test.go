@@ -12,16 +12,16 @@ import (
 // numbers.
 func tinyConfig() Config {
 	return Config{
-		Quick:       true,
-		Reps:        1,
-		BenchTime:   10 * time.Millisecond,
-		NetDuration: 80 * time.Millisecond,
-		Latencies:   []time.Duration{0, 20 * time.Millisecond},
-		BulkSize:    5 << 20,
-		BulkLatency: 5 * time.Millisecond,
-		MemVolumes:  []int64{32 << 20},
-		FrameText:   4 << 20,
-		Progress:    io.Discard,
+		Quick:         true,
+		Reps:          1,
+		BenchTime:     10 * time.Millisecond,
+		NetDuration:   80 * time.Millisecond,
+		Latencies:     []time.Duration{0, 20 * time.Millisecond, 50 * time.Millisecond},
+		BulkSize:      5 << 20,
+		BulkLatencies: []time.Duration{20 * time.Millisecond, 50 * time.Millisecond},
+		MemVolumes:    []int64{32 << 20},
+		FrameText:     4 << 20,
+		Progress:      io.Discard,
 	}
 }
 
@@ -42,11 +42,11 @@ func TestSuitePrintsEveryTable(t *testing.T) {
 			t.Errorf("the report lacks %q", title)
 		}
 	}
-	if len(rep.Targets) != 12 {
-		t.Errorf("%d targets checked, want 12", len(rep.Targets))
+	if len(rep.Targets) != 16 {
+		t.Errorf("%d targets checked, want 16", len(rep.Targets))
 	}
-	if len(rep.Net) != 2*len(NetPeers()) {
-		t.Errorf("%d runs for the chart, want %d", len(rep.Net), 2*len(NetPeers()))
+	if len(rep.Net) != 3*len(NetPeers()) {
+		t.Errorf("%d runs for the chart, want %d", len(rep.Net), 3*len(NetPeers()))
 	}
 	if testing.Verbose() {
 		t.Log("\n" + md.String())
