@@ -23,8 +23,10 @@ type Config struct {
 	BulkLatencies []time.Duration // latencies of scenario 3 over loopback
 	MemVolumes    []int64         // volumes streamed in scenario 4
 	FrameText     int             // bytes compressed per cell of scenario 5
+	ManyWriters   int             // writers of scenario 6
+	ManyBusyBytes int64           // bytes each busy writer of scenario 6 streams
 	Progress      io.Writer       // where progress goes; never nil
-	Only          []int           // scenarios to run (1 to 5); all if empty
+	Only          []int           // scenarios to run (1 to 6); all if empty
 }
 
 // runs says whether scenario n is to run.
@@ -42,6 +44,8 @@ func QuickConfig(progress io.Writer) Config {
 		BulkLatencies: []time.Duration{20 * time.Millisecond, 50 * time.Millisecond},
 		MemVolumes:    []int64{256 << 20, 2 << 30},
 		FrameText:     32 << 20,
+		ManyWriters:   2000,
+		ManyBusyBytes: 2 << 20,
 		Progress:      progress,
 	}
 }
@@ -55,6 +59,7 @@ func FullConfig(progress io.Writer) Config {
 	c.NetDuration = 5 * time.Second
 	c.MemVolumes = []int64{256 << 20, 1 << 30, 2 << 30, 4 << 30}
 	c.FrameText = 128 << 20
+	c.ManyBusyBytes = 8 << 20
 	return c
 }
 
@@ -90,6 +95,7 @@ func Run(cfg Config) (*Report, error) {
 		{"1 hot path", cfg.runs(1), func() error { return runHotPath(cfg, rep) }},
 		{"2 network", cfg.runs(2), func() error { return runNetwork(cfg, rep, srv) }},
 		{"4 memory", cfg.runs(4), func() error { return runMemory(cfg, rep) }}, // before 3's big buffers
+		{"6 many writers", cfg.runs(6), func() error { return runMany(cfg, rep) }},
 		{"3 bulk copy and 5 frame sizes", cfg.runs(3) || cfg.runs(5), func() error { return runBulkAndFrames(cfg, rep, srv) }},
 	}
 	for _, s := range steps {

@@ -21,6 +21,8 @@ func tinyConfig() Config {
 		BulkLatencies: []time.Duration{20 * time.Millisecond, 50 * time.Millisecond},
 		MemVolumes:    []int64{32 << 20},
 		FrameText:     4 << 20,
+		ManyWriters:   100,
+		ManyBusyBytes: 256 << 10,
 		Progress:      io.Discard,
 	}
 }
@@ -37,13 +39,13 @@ func TestSuitePrintsEveryTable(t *testing.T) {
 	}
 	var md bytes.Buffer
 	rep.Markdown(&md)
-	for _, title := range []string{"### 1.", "### 2.", "### 3a.", "### 3b.", "### 4.", "### 5.", "### Targets", "- CPU:"} {
+	for _, title := range []string{"### 1.", "### 2.", "### 3a.", "### 3b.", "### 4.", "### 5.", "### 6.", "### Targets", "- CPU:"} {
 		if !strings.Contains(md.String(), title) {
 			t.Errorf("the report lacks %q", title)
 		}
 	}
-	if len(rep.Targets) != 16 {
-		t.Errorf("%d targets checked, want 16", len(rep.Targets))
+	if len(rep.Targets) != 19 {
+		t.Errorf("%d targets checked, want 19", len(rep.Targets))
 	}
 	if len(rep.Net) != 3*len(NetPeers()) {
 		t.Errorf("%d runs for the chart, want %d", len(rep.Net), 3*len(NetPeers()))
