@@ -71,6 +71,7 @@ type Report struct {
 	Targets []Target
 	Net     []NetResult // scenario 2's median runs, for the chart
 	Took    time.Duration
+	Before  *Earlier // an earlier run to compare with, if any
 }
 
 // Run runs every scenario once, in one process, and reports. Each scenario
@@ -134,4 +135,7 @@ func (r *Report) Markdown(w io.Writer) {
 	targets := slices.Clone(r.Targets)
 	slices.SortStableFunc(targets, func(a, b Target) int { return strings.Compare(a.Scenario, b.Scenario) })
 	TargetTable(targets).Markdown(w)
+	if r.Before != nil {
+		r.Before.markdown(w, append(tables, TargetTable(targets)))
+	}
 }
