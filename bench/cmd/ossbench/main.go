@@ -12,7 +12,7 @@
 // from bench itself. With -before, the report ends with this run's figures
 // beside those of an earlier run's results file, of this version or
 // another, row by row. Progress goes to standard error. The full run takes
-// about eight minutes on a 2-core machine, -quick about one.
+// about ten minutes on a 2-core machine, -quick about two.
 package main
 
 import (
@@ -37,7 +37,7 @@ func main() {
 
 func realMain(args []string) error {
 	fs := flag.NewFlagSet("ossbench", flag.ExitOnError)
-	quick := fs.Bool("quick", false, "short runs, one repetition: about one minute")
+	quick := fs.Bool("quick", false, "short runs, one repetition: about two minutes")
 	out := fs.String("out", defaultOut(), "directory for the results file and the chart")
 	only := fs.String("only", "", "comma-separated scenarios to run, such as 1,3 (default all)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to `file`")
