@@ -23,7 +23,8 @@ import (
 type BulkResult struct {
 	Peer    string
 	In, Out int64
-	Appends int64
+	Appends int64 // AppendObject requests the destination answered
+	Frames  int64 // ossappend's frames (Stats().Frames); 0 for other peers
 	Elapsed time.Duration
 	Others  float64 // cores other work took during the run (see cpuMeter)
 }
@@ -33,6 +34,9 @@ func (r BulkResult) MBps() float64 { return float64(r.In) / 1e6 / r.Elapsed.Seco
 
 // Ratio is the compression ratio, input over output.
 func (r BulkResult) Ratio() float64 { return float64(r.In) / float64(r.Out) }
+
+// Counts are the run's appends and frames.
+func (r BulkResult) Counts() Counts { return Counts{Appends: r.Appends, Frames: r.Frames} }
 
 // A BulkPeer copies src somewhere, checks that it arrived whole and says
 // how long it took.
@@ -104,8 +108,10 @@ func CopyToBufioFrames(src []byte) (BulkResult, error) {
 func CopyToInstant(name string, codec compress.Codec, crc bool, want uint64) BulkPeer {
 	return BulkPeer{name, func(src []byte) (BulkResult, error) {
 		c := &Instant{CRC: crc, Keep: codec.Name() != "none"}
+		var w *ossappend.Writer
 		r, err := timed(name, int64(len(src)), func() (int64, error) {
-			w, err := ossappend.NewWriter(context.Background(), c, "bench", "bulk.log", ossappend.WithCodec(codec))
+			var err error
+			w, err = ossappend.NewWriter(context.Background(), c, "bench", "bulk.log", ossappend.WithCodec(codec))
 			if err != nil {
 				return 0, err
 			}
@@ -116,6 +122,9 @@ func CopyToInstant(name string, codec compress.Codec, crc bool, want uint64) Bul
 			return c.Size(), err
 		})
 		r.Appends = c.Appends()
+		if w != nil {
+			r.Frames = w.Stats().Frames
+		}
 		if err != nil {
 			return r, err
 		}
@@ -181,15 +190,17 @@ func CodecFrames(codec compress.Codec, frameSize int) BulkPeer {
 	return EncodeFrames(fmt.Sprintf("%s Encode, 1 goroutine", codec.Name()), frameSize, codec.Encode)
 }
 
-// CopyToOSS is io.Copy into an ossappend.Writer (default options) over the
-// SDK and loopback to srv; the object is read back and compared.
-func CopyToOSS(srv *osstest.Server, key string) BulkPeer {
-	name := bulkOursOSS
+// CopyToOSS is io.Copy into an ossappend.Writer (default options, then
+// opts) over the SDK and loopback to srv, under the given name; the object
+// is read back and compared.
+func CopyToOSS(srv *osstest.Server, name, key string, opts ...ossappend.Option) BulkPeer {
 	return BulkPeer{name, func(src []byte) (BulkResult, error) {
 		c := srv.Client()
 		srv.ResetCounts()
+		var w *ossappend.Writer
 		r, err := timed(name, int64(len(src)), func() (int64, error) {
-			w, err := ossappend.NewWriter(context.Background(), c, NetBucket, key)
+			var err error
+			w, err = ossappend.NewWriter(context.Background(), c, NetBucket, key, opts...)
 			if err != nil {
 				return 0, err
 			}
@@ -200,6 +211,9 @@ func CopyToOSS(srv *osstest.Server, key string) BulkPeer {
 			return n, err
 		})
 		r.Appends = srv.Counts().Requests["AppendObject"]
+		if w != nil {
+			r.Frames = w.Stats().Frames
+		}
 		return r, checkObject(srv, c, key, src, err)
 	}}
 }

@@ -31,7 +31,7 @@ func TestBulkPeersStoreEverything(t *testing.T) {
 		ZstdEncodeAll(zstd.SpeedFastest, 4<<20),
 		CodecFrames(compress.Gzip(compress.DefaultGzipLevel), 4<<20),
 		CodecFrames(compress.S2(), 4<<20),
-		CopyToOSS(srv, "bulk-test-ours"),
+		CopyToOSS(srv, "ours → osstest", "bulk-test-ours"),
 		WriteFromToOSS(srv, "bulk-test-aof"),
 	}
 	for _, p := range peers {

@@ -4,7 +4,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -23,16 +22,16 @@ type cpuMeter struct {
 	wall        time.Time
 	busy, steal float64 // seconds, all CPUs: busy includes steal
 	self        float64 // this process's user and system seconds
-	unsupported bool
+	selfOK      bool    // self could be read (see processCPU)
+	unsupported bool    // busy and steal could not be read
 }
 
 func readCPU() cpuMeter {
 	m := cpuMeter{wall: time.Now()}
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+	m.self, m.selfOK = processCPU()
+	if !m.selfOK {
 		m.unsupported = true
 	}
-	m.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		m.unsupported = true
@@ -67,6 +66,16 @@ func (m cpuMeter) othersCores() float64 {
 		return 0
 	}
 	return max(0, (n.busy-m.busy)-(n.self-m.self)) / wall
+}
+
+// selfCPU is the user and system seconds this process used between m and
+// now; ok is false where getrusage is not available.
+func (m cpuMeter) selfCPU() (seconds float64, ok bool) {
+	now, ok := processCPU()
+	if !ok || !m.selfOK {
+		return 0, false
+	}
+	return now - m.self, true
 }
 
 // interfered says whether a run shared the machine enough to spoil it:

@@ -2,10 +2,10 @@
 // the OSS SDK's AppendOnlyFile written directly, AppendOnlyFile behind a
 // bufio.Writer or zap's BufferedWriteSyncer, and plain in-memory floors.
 //
-// Every scenario of issue #5 is a function here, shared by the Go
-// benchmarks (go test -bench), the correctness tests (go test) and the
-// command ossbench (cmd/ossbench), which runs them all in one process and
-// prints one markdown table per scenario:
+// Every scenario is a function here, shared by the Go benchmarks (go test
+// -bench), the correctness tests (go test) and the command ossbench
+// (cmd/ossbench), which runs them all in one process and prints one
+// markdown table per scenario:
 //
 //   - hotpath.go: 128-byte writes into a writer whose appends cost nothing
 //     (scenario 1).
@@ -17,6 +17,8 @@
 //   - frames.go: compression ratio and speed by frame size (scenario 5).
 //   - local.go: peak memory of the ossappend command piping and reading a
 //     gigabyte with its embedded server, --local (scenario 6).
+//   - many.go: thousands of writers on one client, flushed and idle, then
+//     a tenth of them streaming within a shared budget (scenario 7).
 //
 // The workload (workload.go) is JSON log lines rendered by log/slog from a
 // seed, so every peer gets the same bytes. The instant client (instant.go)
@@ -25,7 +27,10 @@
 // osstest and compared with what was written (verify.go).
 //
 // Run (suite*.go) runs the scenarios, repeats each measurement, re-runs
-// the ones that shared the machine with other work (cpuload.go) and builds
-// the tables (table.go), the targets and the chart (chart.go); machine.go
-// describes the machine for the top of the report.
+// the ones that shared the machine with other work (cpuload.go, with the
+// process's CPU time from rusage_*.go) and builds the tables (table.go),
+// the targets and the chart (chart.go); machine.go describes the machine
+// for the top of the report, bound.go computes the bound of appends to one
+// object, counts.go the appends per frame, and compare.go sets an earlier
+// run's figures beside this run's.
 package bench

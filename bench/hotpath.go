@@ -20,11 +20,13 @@ const HotWriteSize = 128
 // A Sink is one peer's writer, opened for one run: W takes the writes,
 // Finish flushes and closes it and reports how many bytes reached the
 // destination, which the scenario checks against what it wrote. Data is
-// what the destination holds, if it was opened to keep it.
+// what the destination holds, if it was opened to keep it. Counts, for an
+// ossappend.Writer, is its Stats' Appends and Frames; nil for other peers.
 type Sink struct {
 	W      io.Writer
 	Finish func() (stored int64, err error)
 	Data   func() []byte
+	Counts func() Counts
 }
 
 // SinkOptions say how a sink is used: Concurrent if goroutines share it
@@ -87,7 +89,7 @@ func openOurs(crc bool) func(SinkOptions) (Sink, error) {
 		if err != nil {
 			return Sink{}, err
 		}
-		return Sink{W: w, Data: c.Data, Finish: func() (int64, error) {
+		return Sink{W: w, Data: c.Data, Counts: func() Counts { return countsOf(w) }, Finish: func() (int64, error) {
 			err := w.Close()
 			return c.Size(), err
 		}}, nil
@@ -109,7 +111,11 @@ var hotChunks = sync.OnceValue(func() [][]byte {
 // HotPath returns the benchmark of peer p with goroutines writers: b.N
 // writes of HotWriteSize bytes in all, then Finish, all timed; it fails if
 // the destination did not get every byte.
-func HotPath(p HotPeer, goroutines int) func(b *testing.B) {
+func HotPath(p HotPeer, goroutines int) func(b *testing.B) { return hotPath(p, goroutines, nil) }
+
+// hotPath is HotPath that also leaves the sink's Counts of each run, if it
+// has them, in counts.
+func hotPath(p HotPeer, goroutines int, counts *Counts) func(b *testing.B) {
 	chunks := hotChunks()
 	mask := len(chunks) - 1
 	return func(b *testing.B) {
@@ -144,6 +150,9 @@ func HotPath(p HotPeer, goroutines int) func(b *testing.B) {
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)
+		}
+		if counts != nil && s.Counts != nil {
+			*counts = s.Counts()
 		}
 		if want := int64(b.N) * HotWriteSize; stored != want {
 			b.Fatal(fmt.Errorf("%s stored %d bytes, want %d", p.Name, stored, want))

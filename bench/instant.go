@@ -3,12 +3,17 @@ package bench
 import (
 	"bytes"
 	"context"
+	"errors"
 	"hash"
 	"hash/crc64"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend"
@@ -36,10 +41,16 @@ var crcTable = crc64.MakeTable(crc64.ECMA)
 //     answers the object's; the writer then computes none. The CPU moves
 //     from the writer into the fake (on OSS it is the server's).
 //
-// With Keep the client also keeps the objects' bytes, for tests.
+// With Keep the client also keeps the objects' bytes, for tests; with Dir
+// it keeps them in files in that directory instead, one per key, off the
+// heap, so that a run whose heap is measured can still be checked. With
+// Latency each append waits that long before it is applied, outside the
+// client's lock, as a round trip to OSS would.
 type Instant struct {
-	CRC  bool
-	Keep bool
+	CRC     bool
+	Keep    bool
+	Dir     string
+	Latency time.Duration
 
 	mu      sync.Mutex
 	objects map[string]*instantObject
@@ -79,6 +90,15 @@ func (c *Instant) HeadObject(ctx context.Context, req *oss.HeadObjectRequest, _ 
 // AppendObject consumes the body at once if the position is the object's
 // length, and answers 409 PositionNotEqualToLength otherwise.
 func (c *Instant) AppendObject(ctx context.Context, req *oss.AppendObjectRequest, _ ...func(*oss.Options)) (*oss.AppendObjectResult, error) {
+	if c.Latency > 0 {
+		t := time.NewTimer(c.Latency)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key := oss.ToString(req.Key)
@@ -97,10 +117,22 @@ func (c *Instant) AppendObject(ctx context.Context, req *oss.AppendObjectRequest
 		h = crc64.New(crcTable)
 		sink = h
 	}
-	if c.Keep {
+	var file *os.File
+	switch {
+	case c.Dir != "":
+		f, err := os.OpenFile(c.path(key), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		file = f
+		sink = io.MultiWriter(sink, f)
+	case c.Keep:
 		sink = io.MultiWriter(sink, (*appendTo)(&o.data))
 	}
 	n, err := io.Copy(sink, req.Body)
+	if file != nil {
+		err = errors.Join(err, file.Close())
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -146,16 +178,36 @@ func (c *Instant) CRC64(key string) uint64 {
 }
 
 // Data is the bytes of every object, in the order they were created;
-// they are kept only with Keep.
+// they are kept only with Keep or Dir (whose files are read back; a file
+// that cannot be read ends the bytes there).
 func (c *Instant) Data() []byte {
+	var b []byte
+	for _, k := range c.Keys() {
+		o, err := c.Object(k)
+		if err != nil {
+			break
+		}
+		b = append(b, o...)
+	}
+	return b
+}
+
+// Object is the bytes of the object at key, kept with Keep or Dir; nil
+// without either.
+func (c *Instant) Object(key string) ([]byte, error) {
+	if c.Dir != "" {
+		return os.ReadFile(c.path(key))
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var b []byte
-	for _, k := range c.order {
-		b = append(b, c.objects[k].data...)
+	if o := c.objects[key]; o != nil {
+		return bytes.Clone(o.data), nil
 	}
-	return bytes.Clone(b)
+	return nil, nil
 }
+
+// path is the file that holds key's bytes with Dir.
+func (c *Instant) path(key string) string { return filepath.Join(c.Dir, url.PathEscape(key)) }
 
 // appendTo is an io.Writer that appends to a slice.
 type appendTo []byte

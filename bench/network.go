@@ -29,8 +29,8 @@ type NetPeer struct {
 // NetPeers are scenario 2's contenders, ours first.
 func NetPeers() []NetPeer {
 	return []NetPeer{
-		{"ossappend", openOursNet(compress.None())},
-		{"ossappend zstd", openOursNet(compress.Zstd(compress.DefaultZstdLevel))},
+		{oursNet, openOursNet(compress.None())},
+		{oursNetZstd, openOursNet(compress.Zstd(compress.DefaultZstdLevel))},
 		{"AppendOnlyFile (one append per line)", openAOF},
 		{"bufio.Writer 256 KiB → AppendOnlyFile", openBufioAOF},
 		{"zap BufferedWriteSyncer 256 KiB, 1 s → AppendOnlyFile", openZapAOF},
@@ -82,14 +82,31 @@ type NetResult struct {
 	Bytes   int64         // bytes logged
 	Stored  int64         // bytes in the object (compressed, for a codec)
 	Appends int64         // AppendObject requests the server answered
+	Frames  int64         // ossappend's frames (Stats().Frames); 0 for other peers
 	Elapsed time.Duration // logging time plus closing time
 	Close   time.Duration // closing time alone
 	Others  float64       // cores other work took during the run (see cpuMeter)
+	CPU     float64       // the process's user and system seconds during the run
+	CPUOK   bool          // CPU could be read (getrusage, Unix only)
 }
 
 // LinesPerSec is the lines logged per second of the whole run, the final
 // flush included.
 func (r NetResult) LinesPerSec() float64 { return float64(r.Lines) / r.Elapsed.Seconds() }
+
+// Counts are the run's appends and frames.
+func (r NetResult) Counts() Counts { return Counts{Appends: r.Appends, Frames: r.Frames} }
+
+// CPUPerGiB formats the process's CPU seconds per GiB logged, or "n/a".
+func (r NetResult) CPUPerGiB() string { return cpuPerGiB(r.CPU, r.CPUOK, r.Bytes) }
+
+// cpuPerGiB formats seconds of CPU per GiB of bytes, or "n/a".
+func cpuPerGiB(seconds float64, ok bool, bytes int64) string {
+	if !ok || bytes == 0 {
+		return "n/a"
+	}
+	return num(seconds / (float64(bytes) / (1 << 30)))
+}
 
 // Network runs peer p against srv with latency injected into every
 // request: it logs workload lines through slog's JSON handler for d, closes
@@ -122,9 +139,13 @@ func Network(srv *osstest.Server, wl *Workload, p NetPeer, latency, d time.Durat
 	err = closeFn()
 	res.Close = time.Since(closing)
 	res.Elapsed = time.Since(start)
+	res.CPU, res.CPUOK = m.selfCPU()
 	res.Others = m.othersCores()
 	res.Bytes = cw.n
 	res.Appends = srv.Counts().Requests["AppendObject"]
+	if ow, ok := w.(*ossappend.Writer); ok {
+		res.Frames = ow.Stats().Frames
+	}
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", p.Name, err)
 	}
@@ -142,4 +163,19 @@ func Network(srv *osstest.Server, wl *Workload, p NetPeer, latency, d time.Durat
 		return res, fmt.Errorf("%s at %v: %w", p.Name, latency, err)
 	}
 	return res, delErr
+}
+
+// SlogCPU logs workload lines through slog's JSON handler into a counting
+// discard for d and returns the process's CPU seconds per GiB: what
+// rendering the lines costs, before any peer touches them.
+func SlogCPU(wl *Workload, d time.Duration) string {
+	cw := &countingWriter{w: io.Discard}
+	logger := slog.New(slog.NewJSONHandler(cw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx := context.Background()
+	m := readCPU()
+	for i, start := 0, time.Now(); time.Since(start) < d; i++ {
+		wl.Log(ctx, logger, i)
+	}
+	cpu, ok := m.selfCPU()
+	return cpuPerGiB(cpu, ok, cw.n)
 }

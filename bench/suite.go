@@ -14,18 +14,20 @@ import (
 
 // Config sets how long and how often ossbench measures.
 type Config struct {
-	Quick       bool
-	Reps        int             // runs of each measurement; the median is reported
-	BenchTime   time.Duration   // per hot-path benchmark run
-	NetDuration time.Duration   // logging time per peer and latency
-	Latencies   []time.Duration // injected per request in scenario 2
-	BulkSize    int             // bytes copied in scenario 3
-	BulkLatency time.Duration   // latency of scenario 3 over loopback
-	MemVolumes  []int64         // volumes streamed in scenario 4
-	FrameText   int             // bytes compressed per cell of scenario 5
-	LocalSize   int64           // bytes piped and read back in scenario 6
-	Progress    io.Writer       // where progress goes; never nil
-	Only        []int           // scenarios to run (1 to 6); all if empty
+	Quick         bool
+	Reps          int             // runs of each measurement; the median is reported
+	BenchTime     time.Duration   // per hot-path benchmark run
+	NetDuration   time.Duration   // logging time per peer and latency
+	Latencies     []time.Duration // injected per request in scenario 2
+	BulkSize      int             // bytes copied in scenario 3
+	BulkLatencies []time.Duration // latencies of scenario 3 over loopback
+	MemVolumes    []int64         // volumes streamed in scenario 4
+	FrameText     int             // bytes compressed per cell of scenario 5
+	LocalSize     int64           // bytes piped and read back in scenario 6
+	ManyWriters   int             // writers of scenario 7
+	ManyBusyBytes int64           // bytes each busy writer of scenario 7 streams
+	Progress      io.Writer       // where progress goes; never nil
+	Only          []int           // scenarios to run (1 to 7); all if empty
 }
 
 // runs says whether scenario n is to run.
@@ -34,17 +36,19 @@ func (c Config) runs(n int) bool { return len(c.Only) == 0 || slices.Contains(c.
 // QuickConfig finishes in about two minutes on a 2-core machine.
 func QuickConfig(progress io.Writer) Config {
 	return Config{
-		Quick:       true,
-		Reps:        1,
-		BenchTime:   300 * time.Millisecond,
-		NetDuration: 1500 * time.Millisecond,
-		Latencies:   []time.Duration{0, 5 * time.Millisecond, 20 * time.Millisecond, 50 * time.Millisecond},
-		BulkSize:    256 << 20,
-		BulkLatency: 20 * time.Millisecond,
-		MemVolumes:  []int64{256 << 20, 2 << 30},
-		FrameText:   32 << 20,
-		LocalSize:   256 << 20,
-		Progress:    progress,
+		Quick:         true,
+		Reps:          1,
+		BenchTime:     300 * time.Millisecond,
+		NetDuration:   1500 * time.Millisecond,
+		Latencies:     []time.Duration{0, 5 * time.Millisecond, 20 * time.Millisecond, 50 * time.Millisecond},
+		BulkSize:      256 << 20,
+		BulkLatencies: []time.Duration{20 * time.Millisecond, 50 * time.Millisecond},
+		MemVolumes:    []int64{256 << 20, 2 << 30},
+		FrameText:     32 << 20,
+		LocalSize:     256 << 20,
+		ManyWriters:   2000,
+		ManyBusyBytes: 2 << 20,
+		Progress:      progress,
 	}
 }
 
@@ -58,6 +62,7 @@ func FullConfig(progress io.Writer) Config {
 	c.MemVolumes = []int64{256 << 20, 1 << 30, 2 << 30, 4 << 30}
 	c.FrameText = 128 << 20
 	c.LocalSize = 1 << 30
+	c.ManyBusyBytes = 8 << 20
 	return c
 }
 
@@ -69,6 +74,7 @@ type Report struct {
 	Targets []Target
 	Net     []NetResult // scenario 2's median runs, for the chart
 	Took    time.Duration
+	Before  *Earlier // an earlier run to compare with, if any
 }
 
 // Run runs every scenario once, in one process, and reports. Each scenario
@@ -93,6 +99,7 @@ func Run(cfg Config) (*Report, error) {
 		{"1 hot path", cfg.runs(1), func() error { return runHotPath(cfg, rep) }},
 		{"2 network", cfg.runs(2), func() error { return runNetwork(cfg, rep, srv) }},
 		{"4 memory", cfg.runs(4), func() error { return runMemory(cfg, rep) }}, // before 3's big buffers
+		{"7 many writers", cfg.runs(7), func() error { return runMany(cfg, rep) }},
 		{"3 bulk copy and 5 frame sizes", cfg.runs(3) || cfg.runs(5), func() error { return runBulkAndFrames(cfg, rep, srv) }},
 		{"6 embedded server", cfg.runs(6), func() error { return runLocal(cfg, rep) }},
 	}
@@ -132,4 +139,7 @@ func (r *Report) Markdown(w io.Writer) {
 	targets := slices.Clone(r.Targets)
 	slices.SortStableFunc(targets, func(a, b Target) int { return strings.Compare(a.Scenario, b.Scenario) })
 	TargetTable(targets).Markdown(w)
+	if r.Before != nil {
+		r.Before.markdown(w, append(tables, TargetTable(targets)))
+	}
 }

@@ -20,15 +20,17 @@ func runHotPath(cfg Config, rep *Report) error {
 	}
 	ns := map[key][]float64{}
 	allocs := map[key]int64{}
+	counts := map[key]Counts{}
 	peers := HotPeers()
 	var busy busyLog
 	for range cfg.Reps {
 		for _, g := range []int{1, 8} {
 			for _, p := range peers {
 				var r testing.BenchmarkResult
+				var c Counts
 				err := busy.retry(cfg, p.Name, func() (float64, error) {
 					m := readCPU()
-					r = testing.Benchmark(HotPath(p, g))
+					r = testing.Benchmark(hotPath(p, g, &c))
 					if r.N == 0 {
 						return 0, fmt.Errorf("%s, %d goroutines: the benchmark failed (its check of the bytes stored, or a write)", p.Name, g)
 					}
@@ -40,14 +42,15 @@ func runHotPath(cfg Config, rep *Report) error {
 				k := key{g, p.Name}
 				ns[k] = append(ns[k], float64(r.T.Nanoseconds())/float64(r.N))
 				allocs[k] = max(allocs[k], r.AllocsPerOp())
+				counts[k] = c
 			}
 		}
 	}
 	t := &Table{
 		Title:  "1. Write hot path: 128-byte writes, appends cost nothing",
-		Header: []string{"goroutines", "peer", "ns/op", "allocs/op", "ours ÷ peer (ns/op)"},
+		Header: []string{"goroutines", "peer", "ns/op", "allocs/op", "ours ÷ peer (ns/op)", "appends/frame"},
 		Notes: []string{
-			fmt.Sprintf("Median of %d runs of testing.Benchmark (benchtime %v); each run's time includes the final Flush/Close, and each run checks the destination got every byte. bufio.Writer (4 KiB) has no lock with one goroutine and a sync.Mutex with eight. The discarding destinations count bytes. \"instant\" is an ossappend.Client that consumes each append at once; \"OSS CRC\" makes it compute and answer the CRC-64 as OSS does (the writer then computes none; without it the writer computes none either, it just stops tracking the CRC).", cfg.Reps, cfg.BenchTime),
+			fmt.Sprintf("Median of %d runs of testing.Benchmark (benchtime %v); each run's time includes the final Flush/Close, and each run checks the destination got every byte. bufio.Writer (4 KiB) has no lock with one goroutine and a sync.Mutex with eight. The discarding destinations count bytes. \"instant\" is an ossappend.Client that consumes each append at once; \"OSS CRC\" makes it compute and answer the CRC-64 as OSS does (the writer then computes none; without it the writer computes none either, it just stops tracking the CRC). appends/frame is ossappend's Stats().Appends ÷ Stats().Frames in the last run: below 1 when frames that queued up behind an append went out together in one AppendObject.", cfg.Reps, cfg.BenchTime),
 		},
 	}
 	t.Notes = append(t.Notes, busy.note())
@@ -60,7 +63,7 @@ func runHotPath(cfg Config, rep *Report) error {
 			if p.Name == oursHot {
 				r = "–"
 			}
-			t.Add(fmt.Sprint(g), p.Name, num(m), fmt.Sprint(allocs[k]), r)
+			t.Add(fmt.Sprint(g), p.Name, num(m), fmt.Sprint(allocs[k]), r, counts[k].PerFrame())
 		}
 		zap := median(ns[key{g, "zap BufferedWriteSyncer → discard"}])
 		rep.Targets = append(rep.Targets,

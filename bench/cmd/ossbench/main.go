@@ -2,15 +2,17 @@
 // process and prints one markdown table per scenario, with the machine at
 // the top and the targets at the end:
 //
-//	go run ./bench/cmd/ossbench [-quick] [-out DIR] [-only 1,3] [-cpuprofile FILE]
+//	go run ./bench/cmd/ossbench [-quick] [-out DIR] [-only 1,3] [-before FILE] [-cpuprofile FILE]
 //
 // It writes the tables to DIR/results.md and a chart of the latency
 // scenario to DIR/latency.png (with -quick: results-quick.md and
 // latency-quick.png; with -only, the scenarios run are named too, so that
 // a partial run never overwrites the full run's files). DIR defaults to
 // bench/results when run from the repository root, or results when run
-// from bench itself. Progress goes to standard error. The full run takes
-// about eight minutes on a 2-core machine, -quick about one.
+// from bench itself. With -before, the report ends with this run's figures
+// beside those of an earlier run's results file, of this version or
+// another, row by row. Progress goes to standard error. The full run takes
+// about ten minutes on a 2-core machine, -quick about two.
 package main
 
 import (
@@ -35,12 +37,13 @@ func main() {
 
 func realMain(args []string) error {
 	fs := flag.NewFlagSet("ossbench", flag.ExitOnError)
-	quick := fs.Bool("quick", false, "short runs, one repetition: about one minute")
+	quick := fs.Bool("quick", false, "short runs, one repetition: about two minutes")
 	out := fs.String("out", defaultOut(), "directory for the results file and the chart")
 	only := fs.String("only", "", "comma-separated scenarios to run, such as 1,3 (default all)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to `file`")
+	before := fs.String("before", "", "an earlier run's results `file` to show beside this run's figures")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: ossbench [-quick] [-out DIR] [-only 1,2,3,4,5,6] [-cpuprofile FILE]\n\n")
+		fmt.Fprintf(fs.Output(), "usage: ossbench [-quick] [-out DIR] [-only 1,2,3,4,5,6,7] [-before FILE] [-cpuprofile FILE]\n\n")
 		fs.PrintDefaults()
 	}
 	_ = fs.Parse(args)
@@ -59,6 +62,16 @@ func realMain(args []string) error {
 	if len(cfg.Only) > 0 {
 		suffix += "-only" + strings.ReplaceAll(*only, ",", "")
 	}
+	var earlier *bench.Earlier
+	if *before != "" {
+		md, err := os.ReadFile(*before)
+		if err != nil {
+			return err
+		}
+		if earlier, err = bench.ParseReport(*before, md); err != nil {
+			return err
+		}
+	}
 	if *cpuprofile != "" {
 		stop, err := startProfile(*cpuprofile)
 		if err != nil {
@@ -66,11 +79,12 @@ func realMain(args []string) error {
 		}
 		defer stop()
 	}
-	return run(cfg, *out, suffix)
+	return run(cfg, *out, suffix, earlier)
 }
 
-// run runs the suite and writes its report and chart into dir.
-func run(cfg bench.Config, dir, suffix string) error {
+// run runs the suite and writes its report and chart into dir, compared
+// with earlier if it is not nil.
+func run(cfg bench.Config, dir, suffix string, earlier *bench.Earlier) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -78,6 +92,7 @@ func run(cfg bench.Config, dir, suffix string) error {
 	if err != nil {
 		return err
 	}
+	rep.Before = earlier
 	var md bytes.Buffer
 	rep.Markdown(&md)
 	chart := filepath.Join(dir, "latency"+suffix+".png")
@@ -107,7 +122,7 @@ func defaultOut() string {
 	return "results"
 }
 
-// parseOnly reads -only: scenario numbers from 1 to 5.
+// parseOnly reads -only: scenario numbers from 1 to 7.
 func parseOnly(s string) ([]int, error) {
 	var only []int
 	for _, f := range strings.Split(s, ",") {
@@ -115,8 +130,8 @@ func parseOnly(s string) ([]int, error) {
 			continue
 		}
 		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 || n > 6 {
-			return nil, fmt.Errorf("-only %q: want scenario numbers 1 to 6", s)
+		if err != nil || n < 1 || n > 7 {
+			return nil, fmt.Errorf("-only %q: want scenario numbers 1 to 7", s)
 		}
 		only = append(only, n)
 	}
