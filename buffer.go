@@ -93,19 +93,25 @@ func (p *framePool) put(f *frame) {
 }
 
 // The process-wide buffer pools, one per capacity. Capacities are powers
-// of two from minBuffer up, or a writer's FlushSize, so that buffers of
-// every writer with the same FlushSize are shared.
+// of two from minBuffer up to 1 MiB, then eighths of the next power of two
+// (so that a buffer is at most a quarter larger than asked), or a writer's
+// FlushSize, so that buffers of every writer with the same FlushSize are
+// shared.
 const minBuffer = 4 << 10
 
 var buffers sync.Map // capacity → *sync.Pool of *[]byte
 
 // bufferCap is the capacity of the buffer that holds n bytes of a frame of
-// at most max bytes: the power of two at or above n (at least minBuffer),
-// or max itself when that is smaller.
+// at most max bytes: the size class at or above n, or max itself when that
+// is smaller.
 func bufferCap(n, max int) int {
 	c := minBuffer
 	if n > c {
 		c = 1 << bits.Len(uint(n-1))
+		if c > 1<<20 {
+			step := c / 8
+			c = (n + step - 1) / step * step
+		}
 	}
 	return min(c, max)
 }

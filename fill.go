@@ -41,21 +41,9 @@ func (w *Writer) usableLocked() error {
 // keeps other writes out and this write's frames together. In
 // non-blocking mode it returns ErrDropped instead of waiting.
 func (w *Writer) newFrameLocked(need int) (*frame, error) {
-	f := w.frames.tryGet()
-	if f == nil {
-		if w.cfg.nonBlocking {
-			return nil, errDropped
-		}
-		w.mu.Unlock()
-		f = w.frames.get(w.closing.Done())
-		w.mu.Lock()
-		if f == nil {
-			return nil, errClosed
-		}
-		if err := w.usableLocked(); err != nil {
-			w.frames.put(f)
-			return nil, err
-		}
+	f, err := w.takeFrameLocked()
+	if err != nil {
+		return nil, err
 	}
 	// The buffer the last frame needed, as a busy writer's frames fill up
 	// alike, or what this write needs.
@@ -89,11 +77,33 @@ func (w *Writer) newFrameLocked(need int) (*frame, error) {
 	return f, nil
 }
 
+// takeFrameLocked takes a free frame, waiting for one with mu released if
+// it must and may (see newFrameLocked).
+func (w *Writer) takeFrameLocked() (*frame, error) {
+	if f := w.frames.tryGet(); f != nil {
+		return f, nil
+	}
+	if w.cfg.nonBlocking {
+		return nil, errDropped
+	}
+	w.mu.Unlock()
+	f := w.frames.get(w.closing.Done())
+	w.mu.Lock()
+	if f == nil {
+		return nil, errClosed
+	}
+	if err := w.usableLocked(); err != nil {
+		w.frames.put(f)
+		return nil, err
+	}
+	return f, nil
+}
+
 // growLocked makes room in the current frame for n more bytes, which must
 // fit in FlushSize, by moving it to a buffer twice as large or more. With a
 // budget it grows only if it can draw the bytes at once, and says so.
 func (w *Writer) growLocked(f *frame, n int) bool {
-	c := bufferCap(len(f.buf)+n, w.cfg.flushSize)
+	c := min(max(2*cap(f.buf), bufferCap(len(f.buf)+n, w.cfg.flushSize)), w.cfg.flushSize)
 	if b := w.cfg.budget; b != nil {
 		if !b.tryAcquire(int64(c - cap(f.buf))) {
 			return false

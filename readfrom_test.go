@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -308,5 +309,42 @@ func TestReadFromGivesUpOnEmptyReads(t *testing.T) {
 	}
 	if got, _ := c.object("a.log"); string(got) != "some bytes\n" {
 		t.Fatalf("object = %q", got)
+	}
+}
+
+// onlyReader hides everything of a reader but Read.
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// TestReadFromAdoptsWholeFrames: a reader that fills what it is asked for
+// is read a frame at a time, each Read's buffer becoming a frame after the
+// bytes written before, and what is left goes into the current frame.
+func TestReadFromAdoptsWholeFrames(t *testing.T) {
+	c := newMemClient(memBucket)
+	const size = 1000
+	w := newMemWriter(t, c, "a.log", ossappend.WithFlushSize(size), ossappend.WithMaxAppendSize(size), ossappend.WithFlushInterval(0))
+	w.WriteString("head\n")
+	src := bytes.Repeat([]byte("0123456789"), 350) // 3500 bytes
+	if n, err := io.Copy(w, onlyReader{bytes.NewReader(src)}); n != 3500 || err != nil {
+		t.Fatalf("io.Copy = %d, %v", n, err)
+	}
+	w.WriteString("tail\n")
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := "head\n" + string(src) + "tail\n"
+	if got, _ := c.object("a.log"); string(got) != want {
+		t.Fatalf("object holds %d bytes, want %d in order", len(got), len(want))
+	}
+	var sizes []int
+	for _, b := range c.bodies {
+		sizes = append(sizes, len(b))
+	}
+	if want := []int{5, size, size, size, 505}; !slices.Equal(sizes, want) {
+		t.Fatalf("frames of %v bytes, want %v", sizes, want)
+	}
+	if st := w.Stats(); st.BytesWritten != 3510 || st.Frames != 5 || st.Pending != 0 {
+		t.Fatalf("stats %+v", st)
 	}
 }
