@@ -3,6 +3,7 @@ package ossappend
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/semaphore"
@@ -19,11 +20,20 @@ import (
 // The budget counts the buffers Write fills. A compressed frame's encoded
 // bytes replace its buffer once encoded, and are counted in its place;
 // only an incompressible frame's encoding is a little larger, by at most
-// the codec's MaxEncodedLen. A Budget is safe for concurrent use.
+// the codec's MaxEncodedLen. The buffers themselves are the budget's: a
+// buffer its writers are done with waits for the next of them to need one
+// of its size, and the budget lets go of such spare buffers before it
+// makes a new one that would take it past its size, so that the frames'
+// buffers, in use or spare, take at most the budget's bytes of memory. A
+// Budget is safe for concurrent use.
 type Budget struct {
 	limit int64
 	sem   *semaphore.Weighted
 	used  atomic.Int64
+
+	mu    sync.Mutex
+	held  int64            // bytes of the buffers made and not let go: in use or spare
+	spare map[int][][]byte // by capacity
 }
 
 // NewBudget returns a budget of limit bytes. Every writer that uses it
@@ -75,4 +85,45 @@ func (b *Budget) release(n int64) {
 		b.used.Add(-n)
 		b.sem.Release(n)
 	}
+}
+
+// buffer returns an empty buffer of capacity c for a frame of the budget's
+// writers, which have drawn c bytes: a spare one of that size, or a new
+// one, made after letting go of spare buffers if it would take the budget
+// past its size.
+func (b *Budget) buffer(c int) []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if list := b.spare[c]; len(list) > 0 {
+		buf := list[len(list)-1]
+		list[len(list)-1] = nil // the list keeps no hold on it
+		b.spare[c] = list[:len(list)-1]
+		return buf
+	}
+	for size, list := range b.spare {
+		if b.held+int64(c) <= b.limit {
+			break
+		}
+		for len(list) > 0 && b.held+int64(c) > b.limit {
+			list[len(list)-1] = nil // let go: the garbage collector's now
+			list = list[:len(list)-1]
+			b.held -= int64(size)
+		}
+		b.spare[size] = list
+	}
+	b.held += int64(c)
+	return make([]byte, 0, c)
+}
+
+// keep takes back a buffer of the budget's writers as a spare.
+func (b *Budget) keep(buf []byte) {
+	if cap(buf) == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.spare == nil {
+		b.spare = map[int][][]byte{}
+	}
+	b.spare[cap(buf)] = append(b.spare[cap(buf)], buf[:0])
 }

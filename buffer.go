@@ -138,3 +138,21 @@ func putBuffer(b []byte) {
 	b = b[:0]
 	p.(*sync.Pool).Put(&b)
 }
+
+// getBuf returns an empty buffer of capacity c for one of w's frames: from
+// w's Budget, if it has one, or from the process's pools.
+func (w *Writer) getBuf(c int) []byte {
+	if b := w.cfg.budget; b != nil {
+		return b.buffer(c)
+	}
+	return getBuffer(c)
+}
+
+// putBuf gives back a buffer getBuf returned.
+func (w *Writer) putBuf(buf []byte) {
+	if b := w.cfg.budget; b != nil {
+		b.keep(buf)
+		return
+	}
+	putBuffer(buf)
+}

@@ -90,7 +90,7 @@ func (w *Writer) encodeFrame(f *frame) {
 		putBuffer(enc)
 		enc = small
 	}
-	putBuffer(f.buf)
+	w.putBuf(f.buf)
 	f.buf, f.enc, f.err = nil, enc, err
 	f.ready <- struct{}{}
 }

@@ -71,7 +71,7 @@ func (w *Writer) newFrameLocked(need int) (*frame, error) {
 			}
 		}
 	}
-	f.buf, f.cost = getBuffer(c), int64(c)
+	f.buf, f.cost = w.getBuf(c), int64(c)
 	w.cur = f
 	w.startLocked(f)
 	return f, nil
@@ -110,8 +110,8 @@ func (w *Writer) growLocked(f *frame, n int) bool {
 		}
 		f.cost += int64(c - cap(f.buf))
 	}
-	nb := append(getBuffer(c), f.buf...)
-	putBuffer(f.buf)
+	nb := append(w.getBuf(c), f.buf...)
+	w.putBuf(f.buf)
 	f.buf = nb
 	return true
 }

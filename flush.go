@@ -67,7 +67,7 @@ func (w *Writer) settle(f *frame, stored bool) {
 	w.settled = f.seq
 	w.wakeLocked()
 	w.pmu.Unlock()
-	putBuffer(f.buf)
+	w.putBuf(f.buf)
 	if w.compressed {
 		putBuffer(f.enc)
 	}

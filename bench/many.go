@@ -179,15 +179,25 @@ func checkMany(c *Instant, key func(int) string, lines [][]byte, written []int, 
 	return nil
 }
 
-// warmCodec encodes a frame of block 2 × GOMAXPROCS times, so that the
-// process's encoder of the codec has built all its block encoders and
-// their windows (see compress.Zstd) before a baseline is taken: they are
-// the process's, whatever the number of writers.
+// warmCodec encodes a frame of block on GOMAXPROCS goroutines at once,
+// twice, so that the process's encoder of the codec has built all its
+// block encoders and grown their windows to a frame's size (see
+// compress.Zstd) before a baseline is taken: they are the process's,
+// whatever the number of writers.
 func warmCodec(c compress.Codec, block []byte) error {
 	src := block[:min(len(block), ossappend.DefaultFlushSize)]
-	for range 2 * runtime.GOMAXPROCS(0) {
-		if _, err := c.Encode(nil, src); err != nil {
-			return err
+	for range 2 {
+		errs := make(chan error, runtime.GOMAXPROCS(0))
+		for range cap(errs) {
+			go func() {
+				_, err := c.Encode(nil, src)
+				errs <- err
+			}()
+		}
+		for range cap(errs) {
+			if err := <-errs; err != nil {
+				return err
+			}
 		}
 	}
 	return nil
