@@ -76,6 +76,29 @@ func BenchmarkCommit128(b *testing.B) {
 	})
 }
 
+// BenchmarkCommit128Only is BenchmarkCommit128 with the clock stopped
+// while a frame is finished and the next created: the append and the
+// Commit alone.
+func BenchmarkCommit128Only(b *testing.B) {
+	benchPaths(b, func(b *testing.B, s *Spool) {
+		rec := pattern(1, 0, 128)
+		fb := &frameBuf{s: s}
+		fb.next(b)
+		b.SetBytes(128)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			if len(fb.buf)+len(rec) > benchFrame {
+				b.StopTimer()
+				fb.next(b)
+				b.StartTimer()
+			}
+			fb.buf = append(fb.buf, rec...)
+			fb.commit(b)
+		}
+	})
+}
+
 // BenchmarkFrame4MiB fills a 4 MiB frame with writes of 64 KiB: Create,
 // the appends and Commits, Finish, Remove.
 func BenchmarkFrame4MiB(b *testing.B) {

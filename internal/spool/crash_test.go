@@ -14,11 +14,14 @@ import (
 )
 
 // The crash test's child commits records of a stream to frames, printing
-// "<frame ID> <length>" after each Commit returns, and is killed.
+// "<frame ID> <length>" after each Commit returns, removes every frame
+// but the last crashKeep it finished, printing "removed <ID>", and is
+// killed. (Removed frames' files are recycled for later frames.)
 const (
 	crashFrameSize = 16 << 10
 	crashRecords   = 4000
 	crashSyncEvery = 50
+	crashKeep      = 3
 )
 
 func init() { children["commit"] = commitChild }
@@ -67,6 +70,7 @@ func commitChild() int {
 		return 1
 	}
 	starts, commits := crashPlan(seed)
+	var done []uint64
 	for i, lens := range commits {
 		f, err := s.Create("k")
 		if err != nil {
@@ -91,6 +95,14 @@ func commitChild() int {
 		if err := f.Finish(); err != nil {
 			fmt.Println("finish:", err)
 			return 1
+		}
+		if done = append(done, f.ID); len(done) > crashKeep {
+			if err := s.Remove(done[0]); err != nil {
+				fmt.Println("remove:", err)
+				return 1
+			}
+			fmt.Println("removed", done[0])
+			done = done[1:]
 		}
 	}
 	fmt.Println("done")
@@ -154,31 +166,42 @@ func TestCrash(t *testing.T) {
 				cmd, out := startChild(t, "commit", "SPOOL_TEST_DIR="+dir, "SPOOL_TEST_PATH="+p.name,
 					"SPOOL_TEST_SEED="+strconv.Itoa(seed))
 				printed := map[uint64]int64{}
+				removed := map[uint64]bool{}
 				var firstID uint64
-				for i := range k {
+				// Every line the child printed, those written after the
+				// kill was sent included, is something it did.
+				for i := 0; ; i++ {
+					if i == k {
+						cmd.Process.Kill()
+					}
 					line, err := out.ReadString('\n')
+					if err == io.EOF && i >= k {
+						break
+					}
 					if err != nil {
 						t.Fatalf("round %d: child stopped after %d lines: %v", round, i, err)
 					}
-					if line == "done\n" {
-						break
-					}
 					var id uint64
 					var n int64
-					if _, err := fmt.Sscanf(line, "%d %d", &id, &n); err != nil {
+					switch {
+					case line == "done\n":
+						k = i + 1
+					case scanLine(line, "removed %d", &id):
+						removed[id] = true
+					case scanLine(line, "%d %d", &id, &n):
+						if firstID == 0 {
+							firstID = id
+						}
+						printed[id] = n
+					default:
 						t.Fatalf("round %d: child said %q", round, line)
 					}
-					if firstID == 0 {
-						firstID = id
-					}
-					printed[id] = n
 				}
-				cmd.Process.Kill()
 				cmd.Wait()
 				if firstID <= lastID {
 					t.Fatalf("round %d: the child's first frame has ID %d, not above %d", round, firstID, lastID)
 				}
-				lastID = checkCrash(t, o, seed, firstID, printed, round)
+				lastID = checkCrash(t, o, seed, firstID, printed, removed, round)
 			}
 		})
 	}
@@ -186,7 +209,7 @@ func TestCrash(t *testing.T) {
 
 // checkCrash opens the spool after a kill and checks it against what the
 // child printed; it removes the frames and returns the highest ID.
-func checkCrash(t *testing.T, o Options, seed int, firstID uint64, printed map[uint64]int64, round int) uint64 {
+func checkCrash(t *testing.T, o Options, seed int, firstID uint64, printed map[uint64]int64, removed map[uint64]bool, round int) uint64 {
 	t.Helper()
 	s, err := Open(o)
 	if err != nil {
@@ -206,8 +229,12 @@ func checkCrash(t *testing.T, o Options, seed int, firstID uint64, printed map[u
 	var ids []uint64
 	for i, fr := range r.Frames {
 		idx := int(fr.ID - firstID)
-		if fr.ID < firstID || idx != i {
-			t.Fatalf("round %d: recovered frames %v, want consecutive IDs from %d", round, frameIDs(r.Frames), firstID)
+		if fr.ID < firstID || i > 0 && fr.ID != r.Frames[i-1].ID+1 {
+			t.Fatalf("round %d: recovered frames %v, want consecutive IDs from %d on", round, frameIDs(r.Frames), firstID)
+		}
+		if removed[fr.ID] {
+			t.Errorf("round %d: frame %d, removed, is back", round, fr.ID)
+			continue
 		}
 		if !slices.Contains(commits[idx], int(fr.Len)) {
 			t.Errorf("round %d: frame %d has %d bytes, not a length that was committed", round, fr.ID, fr.Len)
@@ -225,8 +252,19 @@ func checkCrash(t *testing.T, o Options, seed int, firstID uint64, printed map[u
 		equalBytes(t, fmt.Sprintf("round %d: frame %d", round, fr.ID), got, stream[starts[idx]:starts[idx]+int(fr.Len)])
 		ids = append(ids, fr.ID)
 	}
+	// The child may have been killed while it removed the oldest frame
+	// it kept, after the file went and before it said so.
+	removing := uint64(0)
 	for id := range printed {
-		if !slices.Contains(ids, id) {
+		if !removed[id] && (removing == 0 || id < removing) {
+			removing = id
+		}
+	}
+	if removing+crashKeep > maxKey(printed) {
+		removing = 0
+	}
+	for id := range printed {
+		if !removed[id] && id != removing && !slices.Contains(ids, id) {
 			t.Errorf("round %d: frame %d, which the child committed to, is missing", round, id)
 		}
 	}
@@ -234,6 +272,11 @@ func checkCrash(t *testing.T, o Options, seed int, firstID uint64, printed map[u
 		t.Fatal(err)
 	}
 	return max(firstID, slices.Max(append(ids, 0)))
+}
+
+func scanLine(line, format string, args ...any) bool {
+	_, err := fmt.Sscanf(line, format, args...)
+	return err == nil
 }
 
 func maxKey(m map[uint64]int64) uint64 {

@@ -3,6 +3,7 @@ package spool
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sync"
 	"unsafe"
@@ -37,7 +38,8 @@ type Filling struct {
 	// Buf has length 0 and capacity FrameSize: the caller appends to it
 	// and passes the result to Commit. It is in a memory map of the file
 	// where possible, else on the heap. It must not be used after Finish
-	// or Close: read the frame back with Spool.Read.
+	// or Close (its memory may become another frame's): read the frame
+	// back with Spool.Read.
 	Buf []byte
 
 	s    *Spool
@@ -78,7 +80,15 @@ func (s *Spool) Create(base string) (*Filling, error) {
 	s.used += int64(s.opts.FrameSize)
 	s.mu.Unlock()
 
-	f, err := s.create(id, base, mode)
+	var f *Filling
+	var err error
+	s.cmu.Lock()
+	if s.ahead != nil && mode != modeWrite {
+		f, err = s.createAhead(id, base, mode)
+	} else {
+		f, err = s.create(id, base, mode)
+	}
+	s.cmu.Unlock()
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -103,24 +113,32 @@ func (s *Spool) create(id uint64, base string, mode mode) (_ *Filling, err error
 		os.Remove(path)
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	f := &Filling{ID: id, s: s, mode: mode, file: file}
-	if mode == modeWrite {
-		f.data = make([]byte, s.opts.FrameSize)
-	} else {
-		m, err := mapFile(file, pageSize+s.opts.FrameSize)
-		if err != nil {
+	var m *mapping
+	if mode != modeWrite {
+		if m, err = mapFile(file, pageSize+s.opts.FrameSize); err != nil {
 			file.Close()
 			os.Remove(path)
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		f.m, f.hdr, f.data = m, m.b[:pageSize:pageSize], m.b[pageSize:]
+	}
+	return s.filling(id, mode, file, m), nil
+}
+
+// filling makes the Filling of a new frame's file, mapped by m unless
+// the mode is modeWrite.
+func (s *Spool) filling(id uint64, mode mode, file *os.File, m *mapping) *Filling {
+	f := &Filling{ID: id, s: s, mode: mode, file: file}
+	if mode == modeWrite {
+		f.data = s.heapBuffer()
+	} else {
+		f.m, f.hdr, f.data = m, m.b[:pageSize:pageSize], m.b[pageSize:pageSize+s.opts.FrameSize]
 		if mode == modeMapLive {
 			f.live = (*uint64)(unsafe.Pointer(&m.b[offLive]))
 		}
 	}
 	f.Buf = f.data[:0]
 	f.base = unsafe.SliceData(f.data)
-	return f, nil
+	return f
 }
 
 // prepare makes frame id's file: under a temporary name, which recovery
@@ -210,7 +228,7 @@ func (f *Filling) commit(buf []byte) error {
 }
 
 func (f *Filling) writeError(err error) error {
-	return wrapWrite(fmt.Sprintf("spool %s: commit to frame %d", f.s.dir, f.ID), err)
+	return wrapWrite(fmt.Sprintf("spool %s: commit to frame %d", f.s.dir, f.ID), f.s.atFrame(f.ID, err))
 }
 
 // Finish ends the filling: the last commit checkpointed, the file cut to
@@ -240,9 +258,28 @@ func (f *Filling) Finish() error {
 	s.used += int64(f.n) - int64(s.opts.FrameSize)
 	s.mu.Unlock()
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("spool %s: finish frame %d: %w", s.dir, f.ID, err)
+		return fmt.Errorf("spool %s: finish frame %d: %w", s.dir, f.ID, s.atFrame(f.ID, err))
 	}
 	return nil
+}
+
+// atFrame makes the file errors in err name frame id's file, which a
+// frame made from a spare file was opened under another name.
+func (s *Spool) atFrame(id uint64, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		pe.Path = s.framePath(id)
+	}
+	return err
+}
+
+// heapBuffer returns a buffer of FrameSize bytes for a frame on the write
+// path, one a finished frame left if there is one.
+func (s *Spool) heapBuffer() []byte {
+	if p, ok := s.buffers.Get().(*[]byte); ok {
+		return *p
+	}
+	return make([]byte, s.opts.FrameSize)
 }
 
 // checkpointLive stores a checksummed commit record of the first n bytes
@@ -256,15 +293,22 @@ func (f *Filling) checkpointLive(n int) {
 // release unmaps the frame, after which Commit fails. f.mu is held.
 func (f *Filling) release() error {
 	f.done = true
+	if f.mode == modeWrite {
+		buf := f.data
+		f.s.buffers.Put(&buf)
+	}
 	f.live, f.data, f.hdr, f.Buf = nil, nil, nil, nil
-	if f.m == nil {
+	m := f.m
+	f.m = nil
+	if m == nil {
 		return nil
 	}
-	err := f.m.flush()
-	if uerr := f.m.unmap(); err == nil {
-		err = uerr
+	err := m.flush()
+	if err != nil || !f.s.keep(f.ID, m) {
+		if uerr := m.unmap(); err == nil {
+			err = uerr
+		}
 	}
-	f.m = nil
 	return err
 }
 

@@ -145,6 +145,12 @@ func kill(t testing.TB, s *Spool) {
 	fills := s.fillings
 	s.mu.Unlock()
 	s.intent.Close()
+	// The file being prepared ahead stays, in the spare directory, as a
+	// killed process would leave it.
+	var p prepared
+	if s.ahead != nil {
+		p = <-s.ahead
+	}
 	if err := s.lock.Release(); err != nil {
 		t.Fatal(err)
 	}
@@ -154,6 +160,12 @@ func kill(t testing.TB, s *Spool) {
 				f.m.unmap()
 			}
 			f.file.Close()
+		}
+		if p.m != nil {
+			p.m.unmap()
+		}
+		if p.file != nil {
+			p.file.Close()
 		}
 	})
 }

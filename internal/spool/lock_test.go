@@ -3,6 +3,7 @@ package spool
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -10,7 +11,8 @@ import (
 
 func init() { children["hold"] = holdChild }
 
-// holdChild opens the spool, says so, and holds it until killed.
+// holdChild opens the spool, says so, and holds it until killed (or its
+// standard input closes).
 func holdChild() int {
 	s, err := Open(childOptions())
 	if err != nil {
@@ -19,7 +21,8 @@ func holdChild() int {
 	}
 	defer s.Close()
 	fmt.Println("open")
-	select {}
+	io.Copy(io.Discard, os.Stdin)
+	return 0
 }
 
 func TestLockAcrossProcesses(t *testing.T) {

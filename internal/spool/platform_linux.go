@@ -75,3 +75,16 @@ func bootID() string {
 	}
 	return id
 }
+
+// prepareAhead: a file can be renamed while it is open and mapped.
+const prepareAhead = true
+
+// prefault makes the kernel fault in every page of a map for writing,
+// with MADV_POPULATE_WRITE where the kernel has it (5.14), else by
+// writing to each page.
+func prefault(b []byte) {
+	const madvPopulateWrite = 23
+	if syscall.Madvise(b, madvPopulateWrite) != nil {
+		touchPages(b)
+	}
+}

@@ -23,3 +23,7 @@ func (m *mapping) unmap() error               { return nil }
 func datasync(f *os.File) error { return f.Sync() }
 
 func bootID() string { return "" }
+
+const prepareAhead = false
+
+func prefault([]byte) {}

@@ -87,3 +87,8 @@ func isFull(err error) bool {
 }
 
 func isReadOnly(err error) bool { return errors.Is(err, errorWriteProtect) }
+
+// prepareAhead is false: a file open here cannot be renamed.
+const prepareAhead = false
+
+func prefault(b []byte) { touchPages(b) }

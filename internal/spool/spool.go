@@ -39,6 +39,15 @@ type Spool struct {
 	used     int64
 	closed   bool
 
+	buffers sync.Pool // heap buffers of frames on the write path
+
+	cmu       sync.Mutex          // Create, and Close of what it uses
+	ahead     chan prepared       // the next frame file, being prepared; nil if none are
+	spares    []spare             // removed frames' files, to prepare again (under mu)
+	spareSeq  uint64              // names spare files (under mu)
+	kept      map[uint64]*mapping // maps of finished frames, for recycle (under mu)
+	keptOrder []uint64            // their IDs, oldest first
+
 	imu     sync.Mutex // Record
 	intent  *os.File
 	intents intentState
@@ -133,10 +142,13 @@ func checkDir(dir string) error {
 // open makes the directories, checks the identity and recovers the frames
 // and the intent record.
 func (s *Spool) open() error {
-	for _, d := range []string{framesDir, quarantineDir} {
+	for _, d := range []string{framesDir, quarantineDir, spareDir} {
 		if err := os.Mkdir(filepath.Join(s.dir, d), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("spool directory %s: %w", s.dir, err)
 		}
+	}
+	if err := s.clearSpares(); err != nil {
+		return fmt.Errorf("spool directory %s: %w", s.dir, err)
 	}
 	entries, err := os.ReadDir(filepath.Join(s.dir, framesDir))
 	if err != nil {
@@ -165,6 +177,10 @@ func (s *Spool) open() error {
 		if err := writeIdentity(s.dir, s.opts.Identity, s.next); err != nil {
 			return wrapWrite("spool directory "+s.dir+": write "+identityFile, err)
 		}
+	}
+	if prepareAhead && s.mode != modeWrite {
+		s.ahead, s.kept = make(chan prepared, 1), map[uint64]*mapping{}
+		s.startAhead()
 	}
 	for _, f := range s.rec.Frames {
 		s.lens[f.ID] = f.Len
@@ -213,7 +229,11 @@ func (s *Spool) Remove(ids ...uint64) error {
 		delete(s.unsynced, id)
 		s.dirDirty = true
 		s.mu.Unlock()
-		if err := os.Remove(s.framePath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		kept, err := s.recycle(id)
+		if err == nil && !kept {
+			err = os.Remove(s.framePath(id))
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("spool %s: remove frame %d: %w", s.dir, id, err))
 		}
 	}
@@ -240,6 +260,9 @@ func (s *Spool) Close() error {
 	for _, f := range fills {
 		errs = append(errs, f.abandon())
 	}
+	s.cmu.Lock()
+	s.stopAhead()
+	s.cmu.Unlock()
 	s.imu.Lock()
 	if s.intent != nil {
 		errs = append(errs, s.intent.Close())

@@ -14,6 +14,15 @@ func TestSyncWhileCommitting(t *testing.T) {
 		data := pattern(9, 0, 3*o.FrameSize)
 		var wg sync.WaitGroup
 		stop := make(chan struct{})
+		stopped := false
+		halt := func() {
+			if !stopped {
+				stopped = true
+				close(stop)
+				wg.Wait()
+			}
+		}
+		defer halt()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -39,8 +48,7 @@ func TestSyncWhileCommitting(t *testing.T) {
 				}
 			}
 		}
-		close(stop)
-		wg.Wait()
+		halt()
 		if err := s.Sync(); err != nil {
 			t.Fatal(err)
 		}
