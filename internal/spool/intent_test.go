@@ -1,0 +1,78 @@
+package spool
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestIntent(t *testing.T) {
+	o := Options{Dir: t.TempDir(), Identity: testID, FrameSize: 1000}
+	s := mustOpen(t, o)
+	a := Intent{First: 3, Last: 5, Key: "logs/app.log", Pos: 1 << 40, CRC: 0xfedcba9876543210, CRCKnown: true, Len: 12345, BodyCRC: 42}
+	b := Intent{First: 6, Last: 6, Key: strings.Repeat("k", maxBase), Pos: 7, Len: 1}
+	c := Intent{First: 7, Last: 9, Key: "x", Pos: 8, CRC: 1, CRCKnown: true, Len: 2, BodyCRC: 3}
+	for i, in := range []Intent{a, b, c} {
+		if err := s.Record(in); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		s = mustOpen(t, o)
+		if got := s.Recovered().Intent; got == nil || *got != in {
+			t.Fatalf("after record %d, recovered %+v, want %+v", i, got, in)
+		}
+	}
+	// The newest names frame 9: no new frame takes an ID up to it.
+	f, err := s.Create("k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.ID != 10 {
+		t.Errorf("new frame ID %d, want 10", f.ID)
+	}
+	for _, bad := range []Intent{{Key: ""}, {Key: strings.Repeat("k", maxBase+1)}, {Key: "k", First: 2, Last: 1}, {Key: "k", Pos: -1}, {Key: "k", Len: -1}} {
+		if err := s.Record(bad); err == nil {
+			t.Errorf("Record(%+v) succeeded", bad)
+		}
+	}
+}
+
+// A torn intent record: the file is set aside, the record before it is
+// recovered, and recording goes on.
+func TestTornIntent(t *testing.T) {
+	o := Options{Dir: t.TempDir(), Identity: testID, FrameSize: 1000}
+	s := mustOpen(t, o)
+	first := Intent{First: 1, Last: 1, Key: "k", Len: 10}
+	s.Record(first)
+	s.Record(Intent{First: 2, Last: 2, Key: "k", Len: 10})
+	s.Close()
+	// The second record went into the second page; tear it.
+	flipByte(t, s.intentPath(), pageSize+inLast)
+	s = mustOpen(t, o)
+	checkDamage(t, s, "checksum mismatch", "kept the newest valid one")
+	if got := s.Recovered().Intent; got == nil || *got != first {
+		t.Fatalf("recovered %+v, want %+v", got, first)
+	}
+	third := Intent{First: 3, Last: 3, Key: "k", Len: 10}
+	if err := s.Record(third); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = mustOpen(t, o)
+	if r := s.Recovered(); len(r.Damaged) != 0 || r.Intent == nil || *r.Intent != third {
+		t.Fatalf("after recording again: %+v", r)
+	}
+
+	// Both torn: no intent, reported.
+	s.Close()
+	flipByte(t, s.intentPath(), 100)
+	flipByte(t, s.intentPath(), pageSize+100)
+	s = mustOpen(t, o)
+	checkDamage(t, s, "no valid one left")
+	if s.Recovered().Intent != nil {
+		t.Error("recovered an intent from two torn records")
+	}
+	if fi, err := os.Stat(s.intentPath()); err != nil || fi.Size() != 2*pageSize {
+		t.Errorf("intent file after: %v", err)
+	}
+}

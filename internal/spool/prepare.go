@@ -1,0 +1,228 @@
+package spool
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"unsafe"
+)
+
+// A memory-mapped frame costs most where its pages are first written:
+// the kernel faults each page in, allocating and zeroing it; and mapping
+// and unmapping 4 MiB cost more than filling it. Where a file can be
+// renamed while open (prepareAhead), the spool therefore keeps the next
+// frame's file prepared in the background: allocated, mapped and every
+// page faulted in, in the spare directory, so that Create only writes the
+// header and renames it. Finish keeps the maps of the last few frames,
+// and Remove makes their files spare files, up to maxSpares, so that
+// their pages, still mapped, are filled again without a fault. Open
+// deletes whatever the spare directory holds.
+
+const (
+	spareDir  = "spare"
+	maxSpares = 2
+	keptBytes = 64 << 20 // the maps of finished frames kept, at least 2
+)
+
+// spare is a file to prepare again, with its map if kept.
+type spare struct {
+	path string
+	m    *mapping
+}
+
+// prepared is a frame file made ready ahead, or why it could not be.
+type prepared struct {
+	path      string
+	file      *os.File
+	m         *mapping
+	err       error
+	noMapping bool // the file system cannot allocate ahead: no map
+}
+
+// release gives up a prepared file.
+func (p prepared) release() {
+	if p.m != nil {
+		p.m.unmap()
+	}
+	if p.file != nil {
+		p.file.Close()
+		os.Remove(p.path)
+	}
+}
+
+// startAhead starts preparing the next frame file.
+func (s *Spool) startAhead() {
+	go func() { s.ahead <- s.prepareFile() }()
+}
+
+// prepareFile makes a spare file ready to become a frame: a recycled one
+// if there is one, else a new one.
+func (s *Spool) prepareFile() prepared {
+	size := pageSize + s.opts.FrameSize
+	s.mu.Lock()
+	var p prepared
+	if n := len(s.spares); n > 0 {
+		p.path, p.m = s.spares[n-1].path, s.spares[n-1].m
+		s.spares = s.spares[:n-1]
+	} else {
+		s.spareSeq++
+		p.path = filepath.Join(s.dir, spareDir, fmt.Sprintf("%016x", s.spareSeq))
+	}
+	s.mu.Unlock()
+	p.file, p.err = os.OpenFile(p.path, os.O_RDWR|os.O_CREATE, 0o600)
+	if p.err != nil {
+		return p
+	}
+	allocated, err := allocate(p.file, int64(size))
+	if err != nil || !allocated {
+		p.err, p.noMapping = err, err == nil
+		return p
+	}
+	if p.m == nil {
+		if p.m, p.err = mapFile(p.file, size); p.err != nil {
+			return p
+		}
+	}
+	prefault(p.m.b)
+	return p
+}
+
+// createAhead makes frame id from the prepared file.
+func (s *Spool) createAhead(id uint64, base string, mode mode) (*Filling, error) {
+	p := <-s.ahead
+	if p.err != nil && !p.noMapping {
+		// Try again now, so that the error is this moment's.
+		p.release()
+		p = s.prepareFile()
+	}
+	if p.noMapping {
+		// No map without room allocated ahead: the write path from now on.
+		p.release()
+		s.mu.Lock()
+		s.mode = modeWrite
+		s.ahead = nil
+		s.mu.Unlock()
+		return s.create(id, base, modeWrite)
+	}
+	s.startAhead()
+	what := fmt.Sprintf("spool %s: create frame %d", s.dir, id)
+	if p.err != nil {
+		p.release()
+		return nil, wrapWrite(what, p.err)
+	}
+	page := p.m.b[:pageSize]
+	clear(page)
+	h := header{id: id, capacity: int64(s.opts.FrameSize), base: base}
+	if mode == modeMapLive {
+		h.boot = s.boot
+	}
+	h.encode(page)
+	if err := os.Rename(p.path, s.framePath(id)); err != nil {
+		p.release()
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return s.filling(id, mode, p.file, p.m), nil
+}
+
+// keep holds on to the map of finished frame id, for recycle, and lets
+// go of the oldest beyond keptBytes. It reports false if it does not keep
+// it (no frame is prepared ahead).
+func (s *Spool) keep(id uint64, m *mapping) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ahead == nil || s.closed {
+		return false
+	}
+	s.kept[id] = m
+	s.keptOrder = append(s.keptOrder, id)
+	for len(s.keptOrder) > max(2, keptBytes/len(m.b)) {
+		if old, ok := s.kept[s.keptOrder[0]]; ok {
+			old.unmap()
+			delete(s.kept, s.keptOrder[0])
+		}
+		s.keptOrder = s.keptOrder[1:]
+	}
+	return true
+}
+
+// recycle makes a removed frame's file a spare, if fewer than maxSpares
+// are kept; it reports false if the file is not kept. The frame's map,
+// if kept, goes with it, or is released.
+func (s *Spool) recycle(id uint64) (bool, error) {
+	s.mu.Lock()
+	m := s.kept[id]
+	delete(s.kept, id)
+	if s.ahead == nil || len(s.spares) >= maxSpares {
+		s.mu.Unlock()
+		if m != nil {
+			m.unmap()
+		}
+		return false, nil
+	}
+	s.spareSeq++
+	path := filepath.Join(s.dir, spareDir, fmt.Sprintf("%016x", s.spareSeq))
+	s.mu.Unlock()
+	err := os.Rename(s.framePath(id), path)
+	if err != nil {
+		if m != nil {
+			m.unmap()
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return true, nil
+		}
+		return false, err
+	}
+	s.mu.Lock()
+	s.spares = append(s.spares, spare{path: path, m: m})
+	s.mu.Unlock()
+	return true, nil
+}
+
+// stopAhead waits for the file being prepared and removes it, and the
+// spare files, and releases the maps kept.
+func (s *Spool) stopAhead() {
+	if s.ahead == nil {
+		return
+	}
+	(<-s.ahead).release()
+	s.mu.Lock()
+	s.ahead = nil
+	spares, kept := s.spares, s.kept
+	s.spares, s.kept = nil, nil
+	s.mu.Unlock()
+	for _, sp := range spares {
+		if sp.m != nil {
+			sp.m.unmap()
+		}
+		os.Remove(sp.path)
+	}
+	for _, m := range kept {
+		m.unmap()
+	}
+}
+
+// clearSpares empties the spare directory at Open.
+func (s *Spool) clearSpares() error {
+	dir := filepath.Join(s.dir, spareDir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// touchPages writes to every page of b but the first, so that the kernel
+// faults them in now; a byte is added zero to.
+func touchPages(b []byte) {
+	for i := pageSize; i+4 <= len(b); i += pageSize {
+		atomic.AddUint32((*uint32)(unsafe.Pointer(&b[i])), 0)
+	}
+}

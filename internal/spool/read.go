@@ -1,0 +1,93 @@
+package spool
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"slices"
+)
+
+// damagedError says why a frame file failed its checks.
+type damagedError struct {
+	path, reason string
+}
+
+func (e *damagedError) Error() string { return e.path + ": " + ErrDamaged.Error() + ": " + e.reason }
+func (e *damagedError) Unwrap() error { return ErrDamaged }
+
+// Read appends the data of finished frame id to dst, after checking it
+// against the frame's checksums (an error wrapping ErrDamaged if it does
+// not match). A frame that does not exist gives an error wrapping
+// fs.ErrNotExist.
+func (s *Spool) Read(id uint64, dst []byte) ([]byte, error) {
+	s.mu.Lock()
+	_, filling := s.fillings[id]
+	s.mu.Unlock()
+	if filling {
+		return dst, fmt.Errorf("spool %s: read frame %d: it is still filling", s.dir, id)
+	}
+	path := s.framePath(id)
+	f, err := os.Open(path)
+	if err != nil {
+		return dst, fmt.Errorf("spool %s: read frame %d: %w", s.dir, id, err)
+	}
+	defer f.Close()
+	out, err := readFrame(f, id, dst)
+	if err != nil {
+		return dst, fmt.Errorf("spool %s: read frame %d: %w", s.dir, id, err)
+	}
+	return out, nil
+}
+
+// readFrame reads a finished frame: every commit record valid, no live
+// length, the newest record naming all the data the file holds, and that
+// data matching its CRC.
+func readFrame(f *os.File, id uint64, dst []byte) ([]byte, error) {
+	damaged := func(format string, args ...any) error {
+		return &damagedError{path: f.Name(), reason: fmt.Sprintf(format, args...)}
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return dst, err
+	}
+	if fi.Size() < pageSize {
+		return dst, damaged("the file is shorter than its header (%d bytes)", fi.Size())
+	}
+	var page [pageSize]byte
+	if _, err := f.ReadAt(page[:], 0); err != nil {
+		return dst, err
+	}
+	h, why := decodeHeader(page[:])
+	switch {
+	case why != "":
+		return dst, damaged("%s", why)
+	case h.id != id:
+		return dst, damaged("its header names frame %d", h.id)
+	}
+	if _, used, _ := decodeLive(binary.LittleEndian.Uint64(page[offLive:])); used {
+		return dst, damaged("it was never finished (it has a live length)")
+	}
+	var newest slot
+	for i, off := range slotOffsets {
+		s, ok := getSlot(page[off:])
+		if !ok {
+			return dst, damaged("commit record %s is torn or damaged", slotName[i])
+		}
+		if i == 0 || s.gen > newest.gen {
+			newest = s
+		}
+	}
+	size := fi.Size() - pageSize
+	if newest.n != size {
+		return dst, damaged("the commit record names %d bytes, the file holds %d", newest.n, size)
+	}
+	start := len(dst)
+	dst = slices.Grow(dst, int(size))[:start+int(size)]
+	if _, err := f.ReadAt(dst[start:], pageSize); err != nil {
+		return dst[:start], err
+	}
+	if crc := crc32c(0, dst[start:]); crc != newest.crc {
+		return dst[:start], damaged("the data does not match its checksum (stored %08x, computed %08x)", newest.crc, crc)
+	}
+	return dst, nil
+}
