@@ -11,6 +11,7 @@ import (
 // body is the bytes of one append: the encoded frames of a group, back to
 // back, never copied into one buffer.
 type body struct {
+	group []*frame
 	parts [][]byte
 	n     int64
 	crc   uint64 // CRC-64 of the parts, once crcDone
@@ -18,13 +19,16 @@ type body struct {
 }
 
 func newBody(group []*frame) *body {
-	b := &body{parts: make([][]byte, len(group))}
+	b := &body{group: group, parts: make([][]byte, len(group))}
 	for i, f := range group {
 		b.parts[i] = f.enc
 		b.n += int64(len(f.enc))
 	}
 	return b
 }
+
+// Len is the length of the body.
+func (b *body) Len() int64 { return b.n }
 
 // CRC64 is the CRC-64 of the whole body, computed the first time it is
 // asked for: only reconciliation needs it.

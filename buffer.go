@@ -4,6 +4,8 @@ import (
 	"math/bits"
 	"sync"
 	"time"
+
+	"github.com/ossappend/ossappend/internal/spool"
 )
 
 // A frame is one buffer of written bytes on its way to OSS. Frames are the
@@ -20,6 +22,9 @@ type frame struct {
 	base string    // the first key of the chain it goes to: its period's
 	due  time.Time // when it must be queued: FlushInterval, or its period's end
 	cost int64     // bytes drawn from the writer's Budget for buf
+
+	fill    *spool.Filling // the spool's file, while the frame fills in it
+	spoolID uint64         // the frame's file in the spool, once queued
 
 	// ready carries one token from the compressor to the append loop when
 	// enc is ready; it is reused from use to use.
@@ -86,6 +91,7 @@ func (p *framePool) pop() *frame {
 func (p *framePool) put(f *frame) {
 	f.buf, f.enc, f.n = nil, nil, 0
 	f.err, f.seq, f.base, f.due, f.cost = nil, 0, "", time.Time{}, 0
+	f.fill, f.spoolID = nil, 0
 	p.mu.Lock()
 	p.free = append(p.free, f) // within the capacity of the slots
 	p.mu.Unlock()

@@ -44,7 +44,11 @@ func (w *Writer) Shutdown(ctx context.Context) error {
 	if w.timer != nil {
 		w.timer.Stop()
 	}
-	close(w.queue)
+	if w.sp != nil {
+		w.endSpoolLocked() // the loader closes the queue once it has loaded the rest
+	} else {
+		close(w.queue)
+	}
 	w.mu.Unlock()
 
 	select {
@@ -76,6 +80,12 @@ func (w *Writer) Shutdown(ctx context.Context) error {
 		close(w.notes)
 	}
 	w.group.Wait()
+	if w.sp != nil {
+		// What was not stored stays in the spool for the next writer.
+		if cerr := w.sp.s.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("ossappend: spool: %w", cerr)
+		}
+	}
 	w.closeErr = err
 	return err
 }

@@ -58,12 +58,17 @@ var (
 // frame is queued (it will be settled unsent, and counted as pending),
 // the error handler hears of it, and the waiters of Flush wake.
 func (w *Writer) fail(err error) {
+	w.mu.Lock()
+	w.failLocked(err)
+	w.mu.Unlock()
+}
+
+// failLocked is fail with mu held.
+func (w *Writer) failLocked(err error) {
 	if !w.failure.CompareAndSwap(nil, &err) {
 		return
 	}
-	w.mu.Lock()
 	w.queueLocked()
-	w.mu.Unlock()
 	if w.ctx.Err() == nil {
 		w.report(err) // not the abort Shutdown asked for
 	}

@@ -41,6 +41,9 @@ func (w *Writer) usableLocked() error {
 // keeps other writes out and this write's frames together. In
 // non-blocking mode it returns ErrDropped instead of waiting.
 func (w *Writer) newFrameLocked(need int) (*frame, error) {
+	if w.sp != nil {
+		return w.newSpoolFrameLocked()
+	}
 	f, err := w.takeFrameLocked()
 	if err != nil {
 		return nil, err
@@ -129,6 +132,10 @@ func (w *Writer) queueLocked() {
 	w.fill.written += int64(len(f.buf))
 	w.fill.hint = len(f.buf)
 	f.seq, f.n = w.fill.queued, len(f.buf)
+	if f.fill != nil {
+		w.queueSpoolLocked(f)
+		return
+	}
 	if w.compressed {
 		w.queue <- f
 		w.encode(f)
@@ -143,9 +150,7 @@ func (w *Writer) queueLocked() {
 // which the timer will see to.
 func (w *Writer) startLocked(f *frame) {
 	now := w.cfg.clock.Now()
-	if end := w.period.end; !end.IsZero() && !now.Before(end) {
-		w.period = w.lay.periodOf(now)
-	}
+	w.advancePeriodLocked(now)
 	f.base = w.period.key
 	f.due = w.period.end
 	if d := w.cfg.flushInterval; d > 0 && (f.due.IsZero() || now.Add(d).Before(f.due)) {
@@ -158,6 +163,14 @@ func (w *Writer) startLocked(f *frame) {
 		w.timer = w.cfg.clock.AfterFunc(f.due.Sub(now), w.timeUp)
 	} else {
 		w.timer.Reset(f.due.Sub(now))
+	}
+}
+
+// advancePeriodLocked moves the writer to the period that holds now, if
+// the one it is in has ended.
+func (w *Writer) advancePeriodLocked(now time.Time) {
+	if end := w.period.end; !end.IsZero() && !now.Before(end) {
+		w.period = w.lay.periodOf(now)
 	}
 }
 

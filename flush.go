@@ -14,7 +14,8 @@ import (
 
 // Flush queues the frame being filled and returns when every byte written
 // before the call is stored in OSS, or with the error that prevents it.
-// After Close it returns an error wrapping ErrClosed.
+// With a spool it first makes them durable on its disk. After Close it
+// returns an error wrapping ErrClosed.
 func (w *Writer) Flush() error { return w.FlushContext(context.Background()) }
 
 // FlushContext is Flush that gives up waiting when ctx ends, returning
@@ -28,11 +29,29 @@ func (w *Writer) FlushContext(ctx context.Context) error {
 	w.queueLocked()
 	seq := w.fill.queued
 	w.mu.Unlock()
+	if w.sp != nil {
+		if err := w.syncSpoolNow(); err != nil {
+			return err
+		}
+	}
 	return w.waitSettled(ctx, seq)
 }
 
-// Sync is Flush; it makes a *Writer a zapcore.WriteSyncer.
-func (w *Writer) Sync() error { return w.Flush() }
+// Sync is Flush, except with a spool (see WithSpool): then it makes every
+// byte written before the call durable on the spool's disk, and returns
+// without waiting for OSS. It makes a *Writer a zapcore.WriteSyncer.
+func (w *Writer) Sync() error {
+	if w.sp == nil {
+		return w.Flush()
+	}
+	w.mu.Lock()
+	err := w.usableLocked()
+	w.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return w.syncSpoolNow()
+}
 
 // waitSettled waits until the frame numbered seq and all before it are
 // settled, and says whether they were stored.
@@ -137,6 +156,9 @@ func (a *appender) run() error {
 				}
 			default:
 				err = a.store(newBody(group))
+			}
+			if err == nil {
+				err = w.removeStored(group)
 			}
 			if err != nil {
 				w.fail(err)
@@ -279,6 +301,9 @@ func (a *appender) store(b *body) error {
 			if err := a.rotate(false); err != nil {
 				return err
 			}
+		}
+		if err := a.record(b); err != nil {
+			return err
 		}
 		res, err := a.append(b)
 		if err == nil {

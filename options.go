@@ -43,6 +43,8 @@ const (
 	maxFrameMemory = min(64<<30, math.MaxInt)
 	// maxConcurrency bounds WithConcurrency.
 	maxConcurrency = 1024
+	// maxSpoolFrame bounds FlushSize with a spool.
+	maxSpoolFrame = 1 << 30
 )
 
 // An Option configures a Writer. NewWriter checks every option together
@@ -70,6 +72,10 @@ type config struct {
 	keyLayout      bool
 	location       *time.Location
 	clock          Clock
+	spoolDir       string
+	spoolKey       string // the key or layout given to NewWriter: the spool's owner
+	spoolLimit     int64
+	spoolSync      time.Duration
 }
 
 func defaultConfig() config {
@@ -86,6 +92,7 @@ func defaultConfig() config {
 		maxAppendSize: DefaultMaxAppendSize,
 		location:      time.UTC,
 		clock:         systemClock{},
+		spoolLimit:    DefaultSpoolLimit,
 	}
 }
 
@@ -266,6 +273,12 @@ func (c *config) validate(client Client, key string) error {
 		return bad("location is nil")
 	case c.clock == nil:
 		return bad("clock is nil")
+	case c.spoolDir != "" && c.flushSize > maxSpoolFrame:
+		return bad("flush size %d: a spool's frames are at most %d bytes (1 GiB)", c.flushSize, maxSpoolFrame)
+	case c.spoolDir != "" && c.spoolLimit < int64(c.flushSize):
+		return bad("spool limit %d: smaller than the flush size %d", c.spoolLimit, c.flushSize)
+	case c.spoolSync < 0:
+		return bad("spool sync %v: want 0 (off) or more", c.spoolSync)
 	}
 	if c.budget != nil {
 		if err := c.budget.check(c.flushSize); err != nil {

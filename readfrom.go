@@ -37,7 +37,7 @@ func (w *Writer) ReadFrom(r io.Reader) (total int64, err error) {
 	if err != nil {
 		return 0, err
 	}
-	if w.cfg.budget == nil && w.cfg.flushSize <= maxReadFrame {
+	if w.cfg.budget == nil && w.sp == nil && w.cfg.flushSize <= maxReadFrame {
 		return w.readFrames(r)
 	}
 	return w.readChunks(r)
@@ -45,8 +45,8 @@ func (w *Writer) ReadFrom(r io.Reader) (total int64, err error) {
 
 // maxReadFrame is the largest FlushSize for which ReadFrom reads a frame at
 // a time; larger frames are read in chunks, so that a short io.Copy does not
-// take a buffer of that size. (With a Budget, too: ReadFrom's own buffer
-// would be outside it.)
+// take a buffer of that size. (With a Budget, too, whose bounds its own
+// buffer would escape, and with a spool, whose frames are its files.)
 const maxReadFrame = 16 << 20
 
 // readChunks is ReadFrom in chunks, each copied into the current frame.

@@ -8,6 +8,14 @@ import (
 	"github.com/ossappend/ossappend/internal/ossapi"
 )
 
+// sent is what an append sent, as reconciliation needs it: its length
+// and, when it must compare, its CRC-64. A body is one; so is the record of
+// an append in a spool (see WithSpool).
+type sent interface {
+	Len() int64
+	CRC64() uint64
+}
+
 // verdict is what reconciliation concludes about one frame after a request
 // whose outcome is unknown.
 type verdict int
@@ -38,8 +46,8 @@ func (v verdict) String() string {
 // the writer and OSS know the object's CRC-64, length alone never proves a
 // frame landed: the CRC of the object must equal the combination of the old
 // CRC and the frame's. (The writer knows it unless its client reports none.)
-func reconcile(pos int64, crc uint64, crcKnown bool, b *body, obj ossapi.Object) (verdict, string) {
-	n := b.n
+func reconcile(pos int64, crc uint64, crcKnown bool, b sent, obj ossapi.Object) (verdict, string) {
+	n := b.Len()
 	checkCRC := crcKnown && obj.HasCRC
 	switch {
 	case !obj.Exists:

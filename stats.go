@@ -50,6 +50,15 @@ type Stats struct {
 	// BudgetWaits counts the times a Write waited for the shared Budget
 	// (see WithBudget).
 	BudgetWaits int64
+	// SpooledBytes is what the spool holds now: the bytes of the frames
+	// not yet stored, and room for the frame being filled (see WithSpool).
+	SpooledBytes int64
+	// SpoolRecovered counts the frames an earlier writer left in the spool
+	// that this one found and sent (or is sending); SpoolFoundStored those
+	// it found already stored, whose append had landed, and removed; and
+	// SpoolDamaged the files it found damaged and set aside in the spool's
+	// quarantine folder. BytesWritten counts the recovered frames' bytes.
+	SpoolRecovered, SpoolFoundStored, SpoolDamaged int64
 	// FailingSince is when the requests of the append loop began to fail,
 	// while they keep failing (OSS unreachable, refusing, answering 5xx):
 	// it goes back to the zero time at the next request that succeeds.
@@ -127,6 +136,10 @@ func (w *Writer) Stats() Stats {
 	s.Rolls = c.rolls.Load()
 	if f := c.failing.Load(); f != nil {
 		s.FailingSince, s.LastFailure = f.since, f.err
+	}
+	if sp := w.sp; sp != nil {
+		s.SpooledBytes = sp.s.Used()
+		s.SpoolRecovered, s.SpoolFoundStored, s.SpoolDamaged = sp.counts.recovered, sp.counts.foundStored, sp.counts.damaged
 	}
 	return s
 }

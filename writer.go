@@ -64,6 +64,7 @@ type Writer struct {
 	abort     context.CancelCauseFunc
 	group     errgroup.Group // every goroutine of the writer
 	app       *appender      // the append loop (flush.go)
+	sp        *spooler       // the spool (spool.go), or nil
 
 	// The storing side: the append loop reports progress here.
 	pmu      sync.Mutex
@@ -111,26 +112,40 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 		return nil, fmt.Errorf("ossappend: %w", err)
 	}
 
-	start, err := w.originOf(ctx, w.period.key)
-	if err != nil {
-		return nil, fmt.Errorf("ossappend: %w", err)
-	}
-
 	slots := cfg.maxInflight + 1
 	w.frames = newFramePool(slots)
 	w.queue = make(chan *frame, slots)
+	if cfg.onError != nil {
+		w.notes = make(chan error, 64) // the handler's goroutine starts below
+	}
+	if cfg.spoolDir != "" {
+		w.cfg.spoolKey = key
+		if err := w.openSpool(ctx, w.period.key); err != nil {
+			return nil, fmt.Errorf("ossappend: %w", err)
+		}
+	}
+	start, err := w.originOf(ctx, w.period.key)
+	if err != nil {
+		if w.sp != nil {
+			w.sp.s.Close()
+		}
+		return nil, fmt.Errorf("ossappend: %w", err)
+	}
+
 	w.compressed = !compress.IsNone(cfg.codec)
 	w.closeDone = make(chan struct{})
 	w.progress = make(chan struct{})
 	w.closing, w.beginClose = context.WithCancel(context.Background())
 	w.key.Store(&start.key)
 	w.ctx, w.abort = context.WithCancelCause(context.Background())
-	if cfg.onError != nil {
-		w.notes = make(chan error, 64)
+	if w.notes != nil {
 		w.group.Go(w.notify)
 	}
 	w.app = newAppender(w, w.period.key, start)
 	w.group.Go(w.app.run)
+	if w.sp != nil {
+		w.group.Go(w.load)
+	}
 	return w, nil
 }
 
@@ -169,6 +184,10 @@ func (w *Writer) Write(p []byte) (int, error) {
 	// (A closed or failed writer has no current frame.)
 	if f := w.cur; f != nil && len(p) < cap(f.buf)-len(f.buf) {
 		f.buf = append(f.buf, p...)
+		if f.fill != nil && !w.commitLocked(f, len(p)) {
+			w.mu.Unlock()
+			return 0, *w.failure.Load()
+		}
 		w.mu.Unlock()
 		return len(p), nil
 	}
@@ -181,6 +200,10 @@ func (w *Writer) WriteString(s string) (int, error) {
 	w.mu.Lock()
 	if f := w.cur; f != nil && len(s) < cap(f.buf)-len(f.buf) {
 		f.buf = append(f.buf, s...)
+		if f.fill != nil && !w.commitLocked(f, len(s)) {
+			w.mu.Unlock()
+			return 0, *w.failure.Load()
+		}
 		w.mu.Unlock()
 		return len(s), nil
 	}
@@ -224,6 +247,9 @@ func fill[T []byte | string](w *Writer, p T, whole bool) (n int, err error) {
 		}
 		c := min(len(p), f.avail())
 		f.buf = append(f.buf, p[:c]...)
+		if f.fill != nil && !w.commitLocked(f, c) {
+			return n, *w.failure.Load()
+		}
 		p = p[c:]
 		n += c
 		if len(f.buf) == size {

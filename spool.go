@@ -1,0 +1,456 @@
+package ossappend
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/ossappend/ossappend/internal/ossapi"
+	"github.com/ossappend/ossappend/internal/spool"
+)
+
+// This file is the writer's spool (see WithSpool): frames in files from
+// the moment Write accepts their bytes until their append is settled.
+//
+// With a spool the frame being filled is a file's memory map: Write copies
+// into it and commits, which survives the death of the process. A frame
+// queued is finished on disk and waits there, in order, for the loader, a
+// goroutine that reads it back into one of the writer's MaxInflight+1
+// frames when the pipeline has room, so that frames wait on disk, not in
+// memory, while OSS is slow or down. Before each append the append loop
+// records what the append assumes; once it is settled, the frames' files
+// go. A writer opened on the spool again finds the frames left, decides
+// with HeadObject whether the append recorded last landed, and sends the
+// rest, in order, before anything new.
+
+// DefaultSpoolLimit is how many bytes of frames a spool holds before Write
+// waits (or drops) unless WithSpoolLimit says otherwise.
+const DefaultSpoolLimit int64 = 1 << 30
+
+// Errors of a spool.
+var (
+	// ErrSpoolFull means the disk (or a quota, or a file size limit) has no
+	// room for the spool's next frame. It stops the writer; what Write
+	// accepted before stays in the spool, for the next writer on it.
+	ErrSpoolFull = spool.ErrFull
+
+	// ErrSpoolBusy means another writer, in this process or another, holds
+	// the spool directory; the error names the directory and the key the
+	// spool belongs to.
+	ErrSpoolBusy = spool.ErrBusy
+
+	// ErrSpoolDamaged is what the error handler hears of a file of the
+	// spool that failed its checksums: it was set aside in the spool's
+	// quarantine folder, and none of its bytes that fail them is sent.
+	ErrSpoolDamaged = spool.ErrDamaged
+)
+
+// WithSpool makes the writer keep every frame in files under dir, from the
+// moment Write accepts its bytes until OSS has stored them, so that a
+// process killed at any moment (SIGKILL, out of memory) loses nothing: the
+// next writer opened with the same dir sends what is left, exactly once
+// and in order, before anything new. Frames wait there, not in memory,
+// while OSS is slow or unreachable, up to WithSpoolLimit's bytes.
+//
+// Where memory maps work (Linux, Windows), a frame being filled is a file
+// mapped into memory: Write stays a copy, into pages the kernel keeps
+// whatever becomes of the process, and needs no system call. Elsewhere
+// each Write writes its bytes to the file. Either way surviving the death
+// of the process needs no fsync; surviving a power loss does: Sync makes
+// everything accepted durable on disk and returns without waiting for
+// OSS, Flush does that and waits, and WithSpoolSync syncs on a period.
+//
+// dir must exist and be writable, and hold nothing but a spool of this
+// bucket, key (or layout) and codec, or nothing: NewWriter refuses another
+// writer's spool, naming it. One writer at a time holds a spool.
+func WithSpool(dir string) Option { return func(c *config) { c.spoolDir = dir } }
+
+// WithSpoolLimit sets how many bytes of frames the spool holds at most
+// (default DefaultSpoolLimit, 1 GiB): when OSS keeps failing and the limit
+// is reached, Write blocks, or drops with WithNonBlocking, until appends
+// free room. It must be at least FlushSize.
+func WithSpoolLimit(n int64) Option { return func(c *config) { c.spoolLimit = n } }
+
+// WithSpoolSync makes the writer sync its spool to disk every d while it
+// has bytes not yet stored, so that a power loss loses at most the bytes
+// accepted in the last d (default 0: only Sync and Flush sync).
+func WithSpoolSync(d time.Duration) Option { return func(c *config) { c.spoolSync = d } }
+
+// spooler is a writer's spool and the queue of frames waiting in it.
+type spooler struct {
+	s     *spool.Spool
+	limit int64
+	fill  frame // the frame being filled: its buf is the file's map
+
+	mu      sync.Mutex
+	waiting []spooled     // finished frames not loaded yet, in order
+	more    chan struct{} // closed and replaced when waiting grows or ends
+	ended   bool          // Close has queued the last frame
+	freed   chan struct{} // closed and replaced when frames are removed
+
+	syncTimer Timer
+	synced    uint64 // fill.queued at the last periodic sync, to tell news
+	counts    spoolCounts
+}
+
+// spooled is a frame on disk, queued.
+type spooled struct {
+	id   uint64
+	seq  uint64
+	base string
+	n    int64
+}
+
+// spoolCounts are a spool's counters (Stats).
+type spoolCounts struct {
+	recovered, foundStored, damaged int64
+}
+
+// openSpool opens the writer's spool and settles what an earlier writer
+// left: the append it recorded last is looked up in OSS, and the frames it
+// stored are removed; the others are queued, first, with seqs from 1.
+func (w *Writer) openSpool(ctx context.Context, base string) error {
+	s, err := spool.Open(spool.Options{
+		Dir:       w.cfg.spoolDir,
+		Identity:  spool.Identity{Bucket: w.bucket, Key: w.cfg.spoolKey, Codec: w.cfg.codec.Name()},
+		FrameSize: w.cfg.flushSize,
+	})
+	if err != nil {
+		return err
+	}
+	sp := &spooler{s: s, limit: w.cfg.spoolLimit, more: make(chan struct{}), freed: make(chan struct{})}
+	w.sp = sp
+	rec := s.Recovered()
+	sp.counts.damaged = int64(len(rec.Damaged))
+	for _, d := range rec.Damaged {
+		w.report(fmt.Errorf("ossappend: spool %s: %w: %s; set aside as %s", w.cfg.spoolDir, ErrSpoolDamaged, d.Reason, d.Path))
+	}
+	frames, err := w.settleRecorded(ctx, rec)
+	if err != nil {
+		s.Close()
+		w.sp = nil
+		return err
+	}
+	for _, f := range frames {
+		w.fill.queued++
+		w.fill.written += f.Len
+		sp.waiting = append(sp.waiting, spooled{id: f.ID, seq: w.fill.queued, base: f.Base, n: f.Len})
+	}
+	sp.counts.recovered = int64(len(frames))
+	return nil
+}
+
+// settleRecorded decides the fate of the frames an earlier writer left,
+// by the append it recorded last: if that append's first frame is still
+// there, HeadObject (and a ranged GetObject, if the object grew past it)
+// tells whether it landed; if it is gone, the append landed and its frames
+// were being removed. The frames of an append that landed are removed;
+// the others are returned, to be sent.
+func (w *Writer) settleRecorded(ctx context.Context, rec spool.Recovery) ([]spool.Frame, error) {
+	frames, in := rec.Frames, rec.Intent
+	if in == nil {
+		return frames, nil
+	}
+	start, end := len(frames), len(frames) // the recorded append's frames
+	for i, f := range frames {
+		if f.ID >= in.First && start == len(frames) {
+			start = i
+		}
+		if f.ID > in.Last {
+			end = i
+			break
+		}
+	}
+	if start >= end {
+		return frames, nil // none of them left
+	}
+	if frames[start].ID == in.First {
+		v, why, err := w.recordedLanded(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		switch v {
+		case absent:
+			return frames, nil
+		case foreign:
+			// Another writer has been at the object: the frames go again,
+			// where this writer goes on.
+			w.report(conflictError(w.bucket, in.Key, in.Pos, why, "", nil))
+			return frames, nil
+		}
+	}
+	if err := w.sp.s.Remove(ids(frames[start:end])...); err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	w.sp.counts.foundStored = int64(end - start)
+	return append(frames[:start:start], frames[end:]...), nil
+}
+
+// recordedLanded tells, as reconcile does for an append of this writer,
+// whether the append in records landed.
+func (w *Writer) recordedLanded(ctx context.Context, in *spool.Intent) (verdict, string, error) {
+	obj, err := ossapi.Head(ctx, w.client, w.bucket, in.Key)
+	if err != nil {
+		return absent, "", fmt.Errorf("head %s/%s: %w", w.bucket, in.Key, err)
+	}
+	v, why := reconcile(in.Pos, in.CRC, in.CRCKnown, recorded{in}, obj)
+	if v != followed {
+		return v, why, nil
+	}
+	gc, ok := w.client.(ossapi.GetClient)
+	if !ok {
+		return foreign, "the object grew past the recorded append, and the client cannot read it back", nil
+	}
+	res, err := gc.GetObject(ctx, &oss.GetObjectRequest{
+		Bucket: &w.bucket, Key: &in.Key, Range: oss.Ptr(fmt.Sprintf("bytes=%d-%d", in.Pos, in.Pos+in.Len-1)),
+	})
+	if err != nil {
+		return absent, "", fmt.Errorf("get %s/%s: %w", w.bucket, in.Key, ossapi.Describe(err))
+	}
+	defer res.Body.Close()
+	var crc uint64
+	buf := make([]byte, 64<<10)
+	var got int64
+	for {
+		n, rerr := res.Body.Read(buf)
+		crc = ossapi.UpdateCRC64(crc, buf[:n])
+		got += int64(n)
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return absent, "", fmt.Errorf("get %s/%s: %w", w.bucket, in.Key, rerr)
+		}
+	}
+	if got == in.Len && crc == in.BodyCRC {
+		return followed, "", nil
+	}
+	return foreign, fmt.Sprintf("another writer appended at %d, before the recorded append", in.Pos), nil
+}
+
+// recorded is a spool's record of an append, as reconcile takes it.
+type recorded struct{ in *spool.Intent }
+
+func (r recorded) Len() int64    { return r.in.Len }
+func (r recorded) CRC64() uint64 { return r.in.BodyCRC }
+
+func ids(frames []spool.Frame) []uint64 {
+	out := make([]uint64, len(frames))
+	for i, f := range frames {
+		out[i] = f.ID
+	}
+	return out
+}
+
+// newSpoolFrameLocked starts the spool's frame for the period now under
+// way and makes it current: a new file, within the spool's limit, which
+// it waits for (or drops, non-blocking) when OSS has not made room.
+func (w *Writer) newSpoolFrameLocked() (*frame, error) {
+	sp := w.sp
+	for sp.s.Used()+int64(w.cfg.flushSize) > sp.limit {
+		if w.cfg.nonBlocking {
+			return nil, errDropped
+		}
+		sp.mu.Lock()
+		freed := sp.freed
+		sp.mu.Unlock()
+		w.mu.Unlock()
+		select {
+		case <-freed:
+		case <-w.closing.Done():
+		}
+		w.mu.Lock()
+		if err := w.usableLocked(); err != nil {
+			return nil, err
+		}
+	}
+	w.advancePeriodLocked(w.cfg.clock.Now())
+	fl, err := sp.s.Create(w.period.key)
+	if err != nil {
+		err = fmt.Errorf("ossappend: spool: %w", err)
+		w.failLocked(err)
+		return nil, err
+	}
+	f := &sp.fill
+	*f = frame{buf: fl.Buf, fill: fl, seq: 0}
+	w.cur = f
+	w.startLocked(f)
+	if d := w.cfg.spoolSync; d > 0 && sp.syncTimer == nil {
+		sp.syncTimer = w.cfg.clock.AfterFunc(d, w.syncSpool)
+	}
+	return f, nil
+}
+
+// commitLocked makes the bytes just copied into the spool's frame f
+// survive the death of the process. It says whether it could; when it
+// could not, the writer has failed and the bytes are taken back.
+func (w *Writer) commitLocked(f *frame, n int) bool {
+	if err := f.fill.Commit(f.buf); err != nil {
+		f.buf = f.buf[:len(f.buf)-n]
+		w.failLocked(fmt.Errorf("ossappend: spool: %w", err))
+		return false
+	}
+	return true
+}
+
+// queueSpoolLocked finishes the spool's current frame on disk and queues
+// it for the loader.
+func (w *Writer) queueSpoolLocked(f *frame) {
+	sp := w.sp
+	if err := f.fill.Finish(); err != nil {
+		w.failLocked(fmt.Errorf("ossappend: spool: %w", err))
+	}
+	sp.mu.Lock()
+	sp.waiting = append(sp.waiting, spooled{id: f.fill.ID, seq: f.seq, base: f.base, n: int64(f.n)})
+	close(sp.more)
+	sp.more = make(chan struct{})
+	sp.mu.Unlock()
+	*f = frame{}
+}
+
+// endSpoolLocked tells the loader that no frame comes after those queued.
+func (w *Writer) endSpoolLocked() {
+	sp := w.sp
+	sp.mu.Lock()
+	sp.ended = true
+	close(sp.more)
+	sp.more = make(chan struct{})
+	sp.mu.Unlock()
+	if sp.syncTimer != nil {
+		sp.syncTimer.Stop()
+	}
+}
+
+// load is the loader: it reads the frames queued in the spool back, in
+// order, into the writer's frames as they come free, and queues them for
+// the pipeline. It closes the pipeline's queue when the spool has no more,
+// or when the writer is aborted: frames left on disk then wait for the
+// next writer on the spool.
+func (w *Writer) load() error {
+	sp := w.sp
+	defer close(w.queue)
+	for {
+		sp.mu.Lock()
+		for len(sp.waiting) == 0 && !sp.ended {
+			more := sp.more
+			sp.mu.Unlock()
+			select {
+			case <-more:
+			case <-w.ctx.Done():
+				return nil
+			}
+			sp.mu.Lock()
+		}
+		if len(sp.waiting) == 0 {
+			sp.mu.Unlock()
+			return nil
+		}
+		next := sp.waiting[0]
+		sp.mu.Unlock()
+
+		f := w.frames.get(w.ctx.Done())
+		if f == nil {
+			return nil // aborted
+		}
+		c := bufferCap(int(next.n), w.cfg.flushSize)
+		if b := w.cfg.budget; b != nil {
+			if !b.acquire(w.ctx, int64(c)) {
+				w.frames.put(f)
+				return nil
+			}
+			f.cost = int64(c)
+		}
+		buf, err := sp.s.Read(next.id, w.getBuf(c))
+		if err != nil {
+			w.putBuf(buf)
+			if b := w.cfg.budget; b != nil {
+				b.release(f.cost)
+			}
+			w.frames.put(f)
+			w.fail(fmt.Errorf("ossappend: spool: read frame %d: %w", next.id, err))
+			return nil
+		}
+		f.buf, f.n, f.seq, f.base, f.spoolID = buf, len(buf), next.seq, next.base, next.id
+		sp.mu.Lock()
+		sp.waiting = sp.waiting[1:]
+		sp.mu.Unlock()
+		if w.compressed {
+			w.queue <- f
+			w.encode(f)
+		} else {
+			f.enc = f.buf
+			w.queue <- f
+		}
+	}
+}
+
+// record records, before an append, what it assumes, so that a writer
+// opened on the spool after a crash can tell whether it landed.
+func (a *appender) record(b *body) error {
+	sp := a.w.sp
+	if sp == nil {
+		return nil
+	}
+	err := sp.s.Record(spool.Intent{
+		First: b.group[0].spoolID, Last: b.group[len(b.group)-1].spoolID,
+		Key: a.key, Pos: a.pos, CRC: a.crc, CRCKnown: a.crcKnown,
+		Len: b.n, BodyCRC: b.CRC64(),
+	})
+	if err != nil {
+		return fmt.Errorf("ossappend: spool: record the append at %s/%s %d: %w", a.w.bucket, a.key, a.pos, err)
+	}
+	return nil
+}
+
+// removeStored removes the files of stored frames from the spool, and
+// wakes writers waiting for room.
+func (w *Writer) removeStored(group []*frame) error {
+	sp := w.sp
+	if sp == nil {
+		return nil
+	}
+	list := make([]uint64, len(group))
+	for i, f := range group {
+		list[i] = f.spoolID
+	}
+	err := sp.s.Remove(list...)
+	sp.mu.Lock()
+	close(sp.freed)
+	sp.freed = make(chan struct{})
+	sp.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("ossappend: spool: %w", err)
+	}
+	return nil
+}
+
+// syncSpool is WithSpoolSync's timer: it syncs the spool if bytes were
+// accepted since the last time, and comes again while a frame fills.
+func (w *Writer) syncSpool() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	sp := w.sp
+	if w.closed {
+		return
+	}
+	if w.cur != nil || w.fill.queued != sp.synced {
+		if err := sp.s.Sync(); err != nil {
+			w.report(fmt.Errorf("ossappend: spool: sync: %w", err))
+		}
+		sp.synced = w.fill.queued
+		sp.syncTimer.Reset(w.cfg.spoolSync)
+		return
+	}
+	sp.syncTimer = nil // idle: the next frame arms it again
+}
+
+// syncSpoolNow makes everything accepted durable on the spool's disk.
+func (w *Writer) syncSpoolNow() error {
+	if err := w.sp.s.Sync(); err != nil {
+		return fmt.Errorf("ossappend: spool: sync: %w", err)
+	}
+	return nil
+}

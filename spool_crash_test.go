@@ -1,0 +1,188 @@
+package ossappend_test
+
+// The spool's crash test: a child process (this test binary, run again as
+// TestSpoolCrashChild) writes numbered lines through a spooled writer into
+// an osstest server that outlives it, reports each line once Write has
+// returned for it, and is killed with SIGKILL at a random moment; then the
+// next child goes on with the same spool, and so on. At the end a writer
+// in this process closes the spool. Every reported line must be in the
+// object exactly once, in order, and no line twice.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+	"github.com/ossappend/ossappend"
+	"github.com/ossappend/ossappend/compress"
+	"github.com/ossappend/ossappend/osstest"
+)
+
+const spoolCrashEnv = "OSSAPPEND_SPOOL_CRASH_CHILD" // endpoint|key|codec|dir|run
+
+func TestSpoolCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("OSSAPPEND_CRASH_SEED"); s != "" {
+		fmt.Sscan(s, &seed)
+	}
+	rng := rand.New(rand.NewSource(seed))
+	kills := 5 // per codec and fault; OSSAPPEND_SPOOL_KILLS for a long run
+	if s := os.Getenv("OSSAPPEND_SPOOL_KILLS"); s != "" {
+		fmt.Sscan(s, &kills)
+	}
+	for _, codec := range allCodecs {
+		for _, lossy := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/lost-responses=%v", codec.Name(), lossy), func(t *testing.T) {
+				srv := newServer(t)
+				if lossy {
+					srv.SetFaults(seed, osstest.Fault{Op: "AppendObject", Kind: osstest.FaultDropResponse, Probability: 0.3})
+				}
+				dir := t.TempDir()
+				key := "spool-crash/app.log" + codec.Extension()
+				reported := make([]int, kills) // the lines each run reported, 0..n-1
+				for run := range kills {
+					reported[run] = runSpoolCrashChild(t, rng, srv, key, codec, dir, run, seed)
+				}
+				// The last writer, in this process: it sends what is left.
+				w := newWriter(t, srv.Client(), key, ossappend.WithSpool(dir), ossappend.WithCodec(codec))
+				if err := w.Close(); err != nil {
+					t.Fatalf("seed %d: closing the spool: %v", seed, err)
+				}
+				st := w.Stats()
+				obj, _ := srv.Object(bucket, key)
+				checkRuns(t, decodeAll(t, codec, obj, seed), reported, seed)
+				t.Logf("seed %d: reported %v; the last writer recovered %d frames, found %d stored; faults %v",
+					seed, reported, st.SpoolRecovered, st.SpoolFoundStored, srv.Counts().Faults)
+			})
+		}
+	}
+}
+
+// runSpoolCrashChild starts a child on the spool, lets it report some
+// lines, kills it at a random moment, and returns how many it reported.
+func runSpoolCrashChild(t *testing.T, rng *rand.Rand, srv *osstest.Server, key string, codec compress.Codec, dir string, run int, seed int64) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSpoolCrashChild$")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|%s|%s|%s|%d", spoolCrashEnv, srv.Endpoint(), key, codec.Name(), dir, run))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan int, 1024)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if n, err := strconv.Atoi(sc.Text()); err == nil {
+				lines <- n
+			}
+		}
+		close(lines)
+	}()
+	target := 200 + rng.Intn(3000) // kill once about this many lines are reported
+	last := -1
+	deadline := time.After(time.Minute)
+	for last < target {
+		select {
+		case n, ok := <-lines:
+			if !ok {
+				t.Fatalf("seed %d: run %d ended before it was killed (after line %d)", seed, run, last)
+			}
+			last = n
+		case <-deadline:
+			t.Fatalf("seed %d: run %d reported %d lines in a minute", seed, run, last+1)
+		}
+	}
+	time.Sleep(time.Duration(rng.Intn(3000)) * time.Microsecond) // anywhere: mid-Write, mid-append, ...
+	cmd.Process.Kill()
+	for n := range lines { // what it reported before it died
+		last = n
+	}
+	cmd.Wait()
+	return last + 1
+}
+
+// TestSpoolCrashChild is the child of TestSpoolCrash: it writes run's
+// numbered lines through a spooled writer, and reports each once Write
+// has returned, until it is killed.
+func TestSpoolCrashChild(t *testing.T) {
+	spec := os.Getenv(spoolCrashEnv)
+	if spec == "" {
+		t.Skip("run by TestSpoolCrash")
+	}
+	parts := strings.Split(spec, "|")
+	endpoint, key, codecName, dir := parts[0], parts[1], parts[2], parts[3]
+	run, _ := strconv.Atoi(parts[4])
+	codec, err := compress.ByName(codecName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := oss.NewClient(oss.NewConfig().WithRegion(osstest.Region).WithEndpoint(endpoint).
+		WithCredentialsProvider(credentials.NewStaticCredentialsProvider(osstest.AccessKeyID, osstest.AccessKeySecret)))
+	w, err := ossappend.NewWriter(context.Background(), client, bucket, key, ossappend.WithCodec(codec), ossappend.WithSpool(dir),
+		ossappend.WithFlushSize(8<<10), ossappend.WithFlushInterval(time.Millisecond), fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := bufio.NewWriterSize(os.Stdout, 64)
+	for i := 0; ; i++ {
+		if _, err := w.WriteString(numberedLine(run, i)); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(out, "%d\n", i) // reported: Write returned
+		out.Flush()
+		if i%50 == 0 {
+			time.Sleep(100 * time.Microsecond) // let appends and the kill land anywhere
+		}
+	}
+}
+
+// checkRuns checks that text holds the lines of the runs in run order,
+// each run's a whole prefix of its lines, in order, once: at least the
+// lines it reported, and of the lines after those only a prefix.
+func checkRuns(t *testing.T, text []byte, reported []int, seed int64) {
+	t.Helper()
+	next := make([]int, len(reported))
+	cur := 0
+	for len(text) > 0 {
+		end := bytes.IndexByte(text, '\n')
+		if end < 0 {
+			t.Fatalf("seed %d: a partial line at the end: %q", seed, text)
+		}
+		line := string(text[:end+1])
+		text = text[end+1:]
+		var g, i int
+		if _, err := fmt.Sscanf(line, "g=%d i=%d", &g, &i); err != nil || g < 0 || g >= len(reported) {
+			t.Fatalf("seed %d: a foreign or torn line %q", seed, line)
+		}
+		if g < cur {
+			t.Fatalf("seed %d: a line of run %d after run %d's: %q", seed, g, cur, line)
+		}
+		cur = g
+		if i != next[g] || line != numberedLine(g, i) {
+			t.Fatalf("seed %d: run %d: line %q where line %d was due (lost, doubled or reordered)", seed, g, line, next[g])
+		}
+		next[g]++
+	}
+	for g, n := range reported {
+		if next[g] < n {
+			t.Fatalf("seed %d: run %d reported %d lines, the object holds %d", seed, g, n, next[g])
+		}
+	}
+}
