@@ -78,6 +78,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			"flushSize":     fmt.Sprintf("%dMiB", ossappend.DefaultFlushSize>>20),
 			"flushInterval": ossappend.DefaultFlushInterval.String(),
 			"retryFor":      durationFlag(ossappend.DefaultRetry.MaxElapsed),
+			"spoolLimit":    fmt.Sprintf("%dGiB", ossappend.DefaultSpoolLimit>>30),
 		},
 	)
 	if err != nil {

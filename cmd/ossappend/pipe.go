@@ -24,6 +24,8 @@ type pipeCmd struct {
 	RetryFor      time.Duration `help:"Give up on an append that keeps failing for this long; 0 never gives up (default ${default})." default:"${retryFor}" placeholder:"DURATION"`
 	WarnAfter     time.Duration `help:"Warn on standard error once appends have failed for this long, and say when they work again (default ${default})." default:"10s" placeholder:"DURATION"`
 	DrainTimeout  time.Duration `help:"On SIGINT or SIGTERM, wait at most this long for what was read to be stored (default ${default})." default:"1m" placeholder:"DURATION"`
+	Spool         string        `help:"Keep what is read in files under DIR until OSS has stored it: a pipe killed at any moment, or stopped by a long outage, loses nothing, and the next pipe --spool DIR sends it first, exactly once. DIR must exist." placeholder:"DIR" type:"path"`
+	SpoolLimit    byteSize      `help:"With --spool, the most bytes waiting in DIR when OSS is slow or down; reading stops when it is reached (default ${default})." default:"${spoolLimit}" placeholder:"SIZE"`
 	Layout        bool          `help:"The key is a layout that names objects by time and source: %Y %m %d %H %M %S expand to the time (UTC), {host} and {pid} to this process, %% to a %; a new object starts each period, such as 'logs/dt=%Y-%m-%d/hour=%H/{host}.log.zst'."`
 
 	Object string `arg:"" name:"oss-url" help:"The object to append to, oss://BUCKET/KEY, or with --layout oss://BUCKET/LAYOUT; the first append creates it if it does not exist (empty input creates nothing), and pipe goes on in the newest object of its chain of rotations."`
@@ -75,6 +77,9 @@ func (p *pipeCmd) Run(g *globals, e *env) error {
 	if p.Layout {
 		opts = append(opts, ossappend.WithKeyLayout())
 	}
+	if p.Spool != "" {
+		opts = append(opts, ossappend.WithSpool(p.Spool), ossappend.WithSpoolLimit(int64(p.SpoolLimit)))
+	}
 	w, err := ossappend.NewWriter(headCtx, conn.client, u.Bucket, u.Key, opts...)
 	if err != nil {
 		return within("pipe "+u.String(), err)
@@ -97,8 +102,18 @@ func (p *pipeCmd) Run(g *globals, e *env) error {
 	closeErr := shutdown()
 	monitor.stop(time.Since(start))
 
-	lost := read.Load() - w.Stats().BytesStored
+	st := w.Stats()
+	lost := read.Load() - st.BytesStored
+	if p.Spool != "" {
+		lost = st.Pending // read before, or now: what is in the spool
+	}
 	switch {
+	case p.Spool != "" && lost > 0 && (closeErr != nil || sig.drain.Err() != nil):
+		cause := closeErr
+		if cause == nil {
+			cause = context.Cause(sig.drain)
+		}
+		return within("pipe "+u.String(), fmt.Errorf("%w; %d bytes are kept in the spool %s, and the next pipe --spool %s sends them", cause, lost, p.Spool, p.Spool))
 	case sig.drain.Err() != nil && lost > 0:
 		return fmt.Errorf("pipe %s: %d bytes not stored: %w", u, lost, context.Cause(sig.drain))
 	case closeErr != nil && lost > 0:

@@ -158,3 +158,22 @@ func TestPipeLayout(t *testing.T) {
 	r := runBin(t, srv.env(), "x\n", srv.args("pipe", "--layout", url("logs/%Y/%q.log"))...)
 	checkFailure(t, r, exitUsage, "unknown verb %q")
 }
+
+// TestPipeSpool: with --spool, what pipe read but could not store (OSS
+// down past --retry-for) stays in the spool, the failure says so, and the
+// next pipe --spool sends it first.
+func TestPipeSpool(t *testing.T) {
+	srv := newTestServer(t)
+	dir := t.TempDir()
+	srv.SetFaults(1, osstest.Fault{Op: "AppendObject", Kind: osstest.FaultError503})
+	r := runBin(t, srv.env(), "one\ntwo\n", srv.args("pipe", "--spool", dir, "--retry-for", "300ms", url("spooled.log"))...)
+	checkFailure(t, r, exitFailure, "retries exhausted", "bytes are kept in the spool "+dir, "next pipe --spool")
+	if _, ok := srv.Object(testBucket, "spooled.log"); ok {
+		t.Fatal("an object was stored while OSS refused every append")
+	}
+	srv.SetFaults(1)
+	mustRunBin(t, srv.env(), "three\n", srv.args("pipe", "--spool", dir, url("spooled.log"))...)
+	if obj, _ := srv.Object(testBucket, "spooled.log"); string(obj) != "one\ntwo\nthree\n" {
+		t.Fatalf("object = %q, want the spooled lines, then the new one", obj)
+	}
+}
