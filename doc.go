@@ -16,22 +16,29 @@
 // A frame is filled, then queued, then appended; each step has its file.
 //
 //  1. Write (writer.go) copies the bytes into the current frame, a buffer
-//     of FlushSize bytes from the writer's pool (buffer.go), and returns. A
-//     Write of at most FlushSize bytes always lands in one frame. ReadFrom
-//     (readfrom.go) reads into a buffer of its own and writes each chunk
-//     the same way.
+//     from the process's pools (buffer.go) that grows up to FlushSize as
+//     it fills, and returns. A Write of at most FlushSize bytes always
+//     lands in one frame. ReadFrom (readfrom.go) reads a frame's worth at a
+//     time, or chunks, and hands them over the same way.
 //  2. The current frame is queued (fill.go) when it is full, when its
-//     oldest byte is FlushInterval old, or by Flush and Close. Queuing
-//     numbers the frame and hands it to the pipeline; the next Write starts
-//     a new frame.
-//  3. With a codec, Concurrency goroutines compress queued frames in
-//     parallel, each into one self-contained frame (encode.go, package
-//     compress).
-//  4. One goroutine, the append loop (flush.go), takes the frames in
-//     their queue order and appends each with one AppendObject at the
-//     object's current length, passing the running CRC-64 so that the SDK
-//     checks the stored bytes end to end. Before an append would pass the
-//     object size limit it moves to a new key (rotate.go).
+//     oldest byte is FlushInterval old, when the period of a key layout
+//     ends (layout.go), or by Flush and Close. Queuing numbers the frame
+//     and hands it to the pipeline; the next Write starts a new frame.
+//     With a spool (spool.go), the frame fills in a file's memory map,
+//     and queued, it waits on disk until the loader reads it back into
+//     the pipeline, as frames come free.
+//  3. With a codec, the process's compressors encode queued frames, each
+//     writer's in turn, each frame into a self-contained one (encode.go,
+//     package compress).
+//  4. One goroutine per writer, the append loop (flush.go), takes the
+//     frames in their queue order and appends them with AppendObject at
+//     the object's current length, passing the running CRC-64 so that the
+//     SDK checks the stored bytes end to end; frames that queued up behind
+//     a slow append go out together in the next (body.go). With a spool,
+//     it records what each append assumes first. Before an append would
+//     pass the object size limit it moves to a new key, and a frame of a
+//     new period goes to its period's key (rotate.go); where a writer
+//     starts in a chain is resume.go's.
 //  5. When a request fails in a way that leaves its outcome unknown (a
 //     lost response, a timeout, a 5xx, a 408 or 429, a 409
 //     PositionNotEqualToLength), the append loop asks HeadObject before
@@ -45,10 +52,11 @@
 //     Stats counts it (stats.go). Close (close.go) queues the last frame,
 //     waits for the append loop, and stops the goroutines.
 //
-// At most MaxInflight+1 frames exist, so memory is bounded; when all are
-// in use, Write waits (or, with WithNonBlocking, drops and says so). The
-// lock that Write, the timer and Flush share is never held while waiting,
-// for a frame or for the network. What the writer cannot return to a
+// At most MaxInflight+1 frames exist in memory, so memory is bounded (a
+// Budget bounds many writers' together, budget.go); when all are in use,
+// Write waits (or, with WithNonBlocking, drops and says so), unless a
+// spool takes the frames on disk. The lock that Write, the timer and Flush
+// share is never held while waiting, for a frame or for the network. What the writer cannot return to a
 // caller (a conflict it moved away from, dropped bytes, the error that
 // stopped it) goes to the error handler (errors.go).
 //
@@ -59,8 +67,11 @@
 // returned by Write, Flush or Close, Stats().Pending, and the error handler.
 // Bytes of one goroutine's writes keep their order; a Write of at most
 // FlushSize bytes is never split between appends or objects. Bytes are
-// durable in OSS once Flush (or Sync, or Close) has returned nil; before
-// that they may sit in memory for up to FlushInterval plus the time the
-// appends ahead of them take, and a crash loses them. An object never holds
-// part of a frame, so a compressed object always decodes completely.
+// durable in OSS once Flush (or Close) has returned nil; before that they
+// may sit in memory for up to FlushInterval plus the time the appends
+// ahead of them take, and a crash loses them, unless the writer has a
+// spool: then a process killed at any moment loses nothing that Write
+// returned for, and the next writer on the spool stores it, exactly once
+// and in order. An object never holds part of a frame, so a compressed
+// object always decodes completely.
 package ossappend
