@@ -327,8 +327,8 @@ func (w *Writer) endSpoolLocked() {
 // load is the loader: it reads the frames queued in the spool back, in
 // order, into the writer's frames as they come free, and queues them for
 // the pipeline. It closes the pipeline's queue when the spool has no more,
-// or when the writer is aborted: frames left on disk then wait for the
-// next writer on the spool.
+// or when the writer has failed or is aborted: frames left on disk then
+// wait for the next writer on the spool.
 func (w *Writer) load() error {
 	sp := w.sp
 	defer close(w.queue)
@@ -344,7 +344,9 @@ func (w *Writer) load() error {
 			}
 			sp.mu.Lock()
 		}
-		if len(sp.waiting) == 0 {
+		if len(sp.waiting) == 0 || w.failure.Load() != nil {
+			// Done, or failed: the frames left stay on disk, for the next
+			// writer on the spool.
 			sp.mu.Unlock()
 			return nil
 		}
