@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ossappend/ossappend/internal/dirlock"
 )
@@ -39,14 +40,15 @@ type Spool struct {
 	used     int64
 	closed   bool
 
-	buffers sync.Pool // heap buffers of frames on the write path
+	buffers sync.Pool    // heap buffers of frames on the write path
+	lastLen atomic.Int64 // the length of the frame finished last
 
-	cmu       sync.Mutex          // Create, and Close of what it uses
-	ahead     chan prepared       // the next frame file, being prepared; nil if none are
-	spares    []spare             // removed frames' files, to prepare again (under mu)
-	spareSeq  uint64              // names spare files (under mu)
-	kept      map[uint64]*mapping // maps of finished frames, for recycle (under mu)
-	keptOrder []uint64            // their IDs, oldest first
+	cmu       sync.Mutex         // Create, and Close of what it uses
+	ahead     chan prepared      // the next frame file, being prepared; nil if none are
+	spares    []spare            // removed frames' files, to prepare again (under mu)
+	spareSeq  uint64             // names spare files (under mu)
+	kept      map[uint64]keptMap // maps of finished frames, for recycle (under mu)
+	keptOrder []uint64           // their IDs, oldest first
 
 	imu     sync.Mutex // Record
 	intent  *os.File
@@ -179,7 +181,7 @@ func (s *Spool) open() error {
 		}
 	}
 	if prepareAhead && s.mode != modeWrite {
-		s.ahead, s.kept = make(chan prepared, 1), map[uint64]*mapping{}
+		s.ahead, s.kept = make(chan prepared, 1), map[uint64]keptMap{}
 		s.startAhead()
 	}
 	for _, f := range s.rec.Frames {
