@@ -27,7 +27,7 @@ type Spool struct {
 	dir  string
 	opts Options
 	lock *dirlock.Lock
-	boot string // this boot's ID where live lengths are used, else ""
+	boot string // this boot's ID, where the platform tells it, else ""
 	rec  Recovery
 
 	mu       sync.Mutex
@@ -101,13 +101,13 @@ func Open(o Options) (*Spool, error) {
 	}
 	s := &Spool{dir: dir, opts: o, lock: lock, fillings: map[uint64]*Filling{},
 		lens: map[uint64]int64{}, unsynced: map[uint64]bool{}}
+	// Recovery needs the boot ID whatever path new frames take.
+	s.boot = bootID()
 	s.mode = modeWrite
 	if !o.WritePath && canMap {
 		s.mode = modeMapCRC
-		if fastArch && !o.noLive {
-			if s.boot = bootID(); s.boot != "" {
-				s.mode = modeMapLive
-			}
+		if fastArch && !o.noLive && s.boot != "" {
+			s.mode = modeMapLive
 		}
 	}
 	if err := s.open(); err != nil {
