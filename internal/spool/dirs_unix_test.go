@@ -21,7 +21,10 @@ func openAsNobody(t *testing.T, dir string) {
 	}
 	bin := filepath.Join(filepath.Dir(dir), "spool.test")
 	copyExe(t, exe, bin)
-	for d := filepath.Dir(dir); d != "/" && d != "."; d = filepath.Dir(d) {
+	// Nobody must get through the test's own temporary directories, and
+	// nothing above them is touched.
+	top := filepath.Clean(os.TempDir())
+	for d := filepath.Dir(dir); d != top && d != "/" && d != "."; d = filepath.Dir(d) {
 		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o001 == 0 {
 			os.Chmod(d, fi.Mode().Perm()|0o005)
 			t.Cleanup(func() { os.Chmod(d, fi.Mode().Perm()) })

@@ -114,8 +114,8 @@
 // there too, and its newest valid record written to a new one.
 //
 // Read checks a finished frame again: every record valid, no live
-// length, the newest record naming all the data the file holds, and the
-// data matching its CRC; otherwise it fails with ErrDamaged.
+// length, the newest record naming no more data than the file holds, and
+// the data matching its CRC; otherwise it fails with ErrDamaged.
 //
 // # Intent record
 //
@@ -140,10 +140,14 @@
 //
 // A fresh page of a shared file map costs a fault when first written,
 // more than filling it. On Linux the spool therefore prepares the next
-// frame's file in the background (allocated, mapped, every page faulted
-// in with MADV_POPULATE_WRITE), and keeps the maps of a few finished
+// frame's file in the background (allocated, mapped, and as many pages
+// as the last frame filled, at least 256 KiB, faulted in with
+// MADV_POPULATE_WRITE), and keeps the maps of a few finished
 // frames; Remove makes up to two of their files spare files in DIR/spare,
-// which later frames reuse with their pages still mapped. Spare files are
-// not frames: Used does not count them (at most three of FrameSize bytes),
-// and Open deletes them.
+// which later frames reuse with their pages still mapped. A frame whose
+// map is kept is cut to its length only when the map is let go (Close,
+// or beyond 64 MiB of maps, at least two). Spare files are not frames:
+// Used does not count them (at most three of FrameSize bytes), nor the
+// uncut part of frames whose maps are kept; Open deletes spare files and
+// cuts frames.
 package spool

@@ -116,9 +116,11 @@ func (s *Spool) create(id uint64, base string, mode mode) (_ *Filling, err error
 	var m *mapping
 	if mode != modeWrite {
 		if m, err = mapFile(file, pageSize+s.opts.FrameSize); err != nil {
-			file.Close()
-			os.Remove(path)
-			return nil, fmt.Errorf("%s: %w", what, err)
+			// Out of address space, say: the write path from now on.
+			mode = modeWrite
+			s.mu.Lock()
+			s.mode = modeWrite
+			s.mu.Unlock()
 		}
 	}
 	return s.filling(id, mode, file, m), nil
@@ -232,7 +234,9 @@ func (f *Filling) writeError(err error) error {
 }
 
 // Finish ends the filling: the last commit checkpointed, the file cut to
-// its header and data, the map released, the file closed. The frame is
+// its header and data (on Linux, once the spool lets go of the frame's
+// map, which it keeps a while for a later frame), the map released, the
+// file closed. The frame is
 // then on disk for Read. Buf must not be used after.
 func (f *Filling) Finish() error {
 	f.mu.Lock()
@@ -245,12 +249,16 @@ func (f *Filling) Finish() error {
 		f.checkpointLive(f.n)
 		storeLive(f.live, 0)
 	}
-	errs = append(errs, f.release())
-	errs = append(errs, f.file.Truncate(int64(pageSize+f.n)))
+	kept, err := f.release()
+	errs = append(errs, err)
+	if !kept {
+		errs = append(errs, f.file.Truncate(int64(pageSize+f.n)))
+	}
 	errs = append(errs, f.file.Close())
 	f.mu.Unlock()
 
 	s := f.s
+	s.lastLen.Store(int64(f.n))
 	s.mu.Lock()
 	delete(s.fillings, f.ID)
 	s.lens[f.ID] = int64(f.n)
@@ -290,8 +298,10 @@ func (f *Filling) checkpointLive(n int) {
 	f.ck = ck
 }
 
-// release unmaps the frame, after which Commit fails. f.mu is held.
-func (f *Filling) release() error {
+// release ends the frame's use of its memory, after which Commit fails:
+// it unmaps it, or hands the map to the spool to keep (kept is true; the
+// spool then cuts the file when it lets the map go). f.mu is held.
+func (f *Filling) release() (kept bool, err error) {
 	f.done = true
 	if f.mode == modeWrite {
 		buf := f.data
@@ -301,15 +311,16 @@ func (f *Filling) release() error {
 	m := f.m
 	f.m = nil
 	if m == nil {
-		return nil
+		return false, nil
 	}
-	err := m.flush()
-	if err != nil || !f.s.keep(f.ID, m) {
-		if uerr := m.unmap(); err == nil {
-			err = uerr
-		}
+	if err := m.flush(); err != nil {
+		m.unmap()
+		return false, err
 	}
-	return err
+	if f.s.keep(f.ID, m, int64(f.n)) {
+		return true, nil
+	}
+	return false, m.unmap()
 }
 
 // abandon leaves an unfinished frame on disk for Close: checkpointed, so
@@ -324,7 +335,7 @@ func (f *Filling) abandon() error {
 	if f.mode == modeMapLive {
 		f.checkpointLive(f.n)
 	}
-	err := f.release()
+	_, err := f.release()
 	if cerr := f.file.Close(); err == nil {
 		err = cerr
 	}

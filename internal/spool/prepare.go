@@ -39,7 +39,7 @@ type prepared struct {
 	file      *os.File
 	m         *mapping
 	err       error
-	noMapping bool // the file system cannot allocate ahead: no map
+	noMapping bool // no map: the file system cannot allocate ahead, or mmap failed
 }
 
 // release gives up a prepared file.
@@ -82,12 +82,26 @@ func (s *Spool) prepareFile() prepared {
 		return p
 	}
 	if p.m == nil {
-		if p.m, p.err = mapFile(p.file, size); p.err != nil {
+		if p.m, err = mapFile(p.file, size); err != nil {
+			// Out of address space, say: the write path from now on.
+			p.noMapping = true
 			return p
 		}
 	}
-	prefault(p.m.b)
+	prefault(p.m.b[:s.prefaultLen()])
 	return p
+}
+
+// minPrefault is the least of a frame's data prepare faults in.
+const minPrefault = 256 << 10
+
+// prefaultLen is how much of a frame file's map to fault in ahead: the
+// header and as much data as the last frame finished held, at least
+// minPrefault, so that frames cut short by flushes do not cost a whole
+// frame's faults each.
+func (s *Spool) prefaultLen() int {
+	n := max(int(s.lastLen.Load()), minPrefault)
+	return pageSize + min(n, s.opts.FrameSize)
 }
 
 // createAhead makes frame id from the prepared file.
@@ -103,8 +117,9 @@ func (s *Spool) createAhead(id uint64, base string, mode mode) (*Filling, error)
 		p.release()
 		s.mu.Lock()
 		s.mode = modeWrite
-		s.ahead = nil
+		s.ahead = nil // nothing is being prepared
 		s.mu.Unlock()
+		s.stopAhead()
 		return s.create(id, base, modeWrite)
 	}
 	s.startAhead()
@@ -127,20 +142,27 @@ func (s *Spool) createAhead(id uint64, base string, mode mode) (*Filling, error)
 	return s.filling(id, mode, p.file, p.m), nil
 }
 
-// keep holds on to the map of finished frame id, for recycle, and lets
-// go of the oldest beyond keptBytes. It reports false if it does not keep
-// it (no frame is prepared ahead).
-func (s *Spool) keep(id uint64, m *mapping) bool {
+// keptMap is the map of a finished frame of n bytes whose file is not
+// cut yet.
+type keptMap struct {
+	m *mapping
+	n int64
+}
+
+// keep holds on to the map of finished frame id, of n bytes, for recycle,
+// and lets go of the oldest beyond keptBytes. It reports false if it does
+// not keep it (no frame is prepared ahead).
+func (s *Spool) keep(id uint64, m *mapping, n int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ahead == nil || s.closed {
 		return false
 	}
-	s.kept[id] = m
+	s.kept[id] = keptMap{m: m, n: n}
 	s.keptOrder = append(s.keptOrder, id)
 	for len(s.keptOrder) > max(2, keptBytes/len(m.b)) {
-		if old, ok := s.kept[s.keptOrder[0]]; ok {
-			old.unmap()
+		if k, ok := s.kept[s.keptOrder[0]]; ok {
+			s.letGo(s.keptOrder[0], k)
 			delete(s.kept, s.keptOrder[0])
 		}
 		s.keptOrder = s.keptOrder[1:]
@@ -148,12 +170,20 @@ func (s *Spool) keep(id uint64, m *mapping) bool {
 	return true
 }
 
+// letGo unmaps a kept map and cuts its frame's file, as Finish would
+// have.
+func (s *Spool) letGo(id uint64, k keptMap) {
+	k.m.unmap()
+	// Gone already, or cut by Open later: nothing is lost if this fails.
+	_ = os.Truncate(s.framePath(id), pageSize+k.n)
+}
+
 // recycle makes a removed frame's file a spare, if fewer than maxSpares
 // are kept; it reports false if the file is not kept. The frame's map,
 // if kept, goes with it, or is released.
 func (s *Spool) recycle(id uint64) (bool, error) {
 	s.mu.Lock()
-	m := s.kept[id]
+	m := s.kept[id].m
 	delete(s.kept, id)
 	if s.ahead == nil || len(s.spares) >= maxSpares {
 		s.mu.Unlock()
@@ -181,13 +211,12 @@ func (s *Spool) recycle(id uint64) (bool, error) {
 	return true, nil
 }
 
-// stopAhead waits for the file being prepared and removes it, and the
-// spare files, and releases the maps kept.
+// stopAhead waits for the file being prepared, if one is, and removes it
+// and the spare files, and releases the maps kept. s.cmu is held.
 func (s *Spool) stopAhead() {
-	if s.ahead == nil {
-		return
+	if s.ahead != nil {
+		(<-s.ahead).release()
 	}
-	(<-s.ahead).release()
 	s.mu.Lock()
 	s.ahead = nil
 	spares, kept := s.spares, s.kept
@@ -199,8 +228,8 @@ func (s *Spool) stopAhead() {
 		}
 		os.Remove(sp.path)
 	}
-	for _, m := range kept {
-		m.unmap()
+	for id, k := range kept {
+		s.letGo(id, k)
 	}
 }
 

@@ -40,8 +40,8 @@ func (s *Spool) Read(id uint64, dst []byte) ([]byte, error) {
 }
 
 // readFrame reads a finished frame: every commit record valid, no live
-// length, the newest record naming all the data the file holds, and that
-// data matching its CRC.
+// length, the newest record naming no more data than the file holds, and
+// that data matching its CRC.
 func readFrame(f *os.File, id uint64, dst []byte) ([]byte, error) {
 	damaged := func(format string, args ...any) error {
 		return &damagedError{path: f.Name(), reason: fmt.Sprintf(format, args...)}
@@ -78,11 +78,11 @@ func readFrame(f *os.File, id uint64, dst []byte) ([]byte, error) {
 		}
 	}
 	size := fi.Size() - pageSize
-	if newest.n != size {
-		return dst, damaged("the commit record names %d bytes, the file holds %d", newest.n, size)
+	if newest.n > size {
+		return dst, damaged("the commit record names %d bytes, the file holds %d (cut short)", newest.n, size)
 	}
-	start := len(dst)
-	dst = slices.Grow(dst, int(size))[:start+int(size)]
+	start, n := len(dst), int(newest.n)
+	dst = slices.Grow(dst, n)[:start+n]
 	if _, err := f.ReadAt(dst[start:], pageSize); err != nil {
 		return dst[:start], err
 	}

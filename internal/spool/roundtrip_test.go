@@ -182,3 +182,25 @@ func TestUsedCountsFillingFrames(t *testing.T) {
 		}
 	})
 }
+
+// A frame a killed process left with a live length is recovered whole by
+// a spool that does not use live lengths itself.
+func TestKilledThenOtherPath(t *testing.T) {
+	if _, ok := findPath("live"); !ok {
+		t.Skip("no live lengths on this platform")
+	}
+	for _, other := range []string{"mapcrc", "write"} {
+		t.Run(other, func(t *testing.T) {
+			o := pathOptions("live", Options{Dir: t.TempDir(), Identity: testID, FrameSize: 64 << 10})
+			s := mustOpen(t, o)
+			data := pattern(6, 0, 7000)
+			fill(t, s, "k", data, 700, 0)
+			kill(t, s)
+			s = mustOpen(t, pathOptions(other, Options{Dir: o.Dir, Identity: testID, FrameSize: 64 << 10}))
+			if r := s.Recovered(); !slices.Equal(r.Frames, []Frame{{ID: 1, Base: "k", Len: 7000}}) || len(r.Damaged) > 0 {
+				t.Fatalf("recovered %+v", r)
+			}
+			equalBytes(t, "frame", mustRead(t, s, 1), data)
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ossappend/ossappend/internal/dirlock"
 )
@@ -26,7 +27,7 @@ type Spool struct {
 	dir  string
 	opts Options
 	lock *dirlock.Lock
-	boot string // this boot's ID where live lengths are used, else ""
+	boot string // this boot's ID, where the platform tells it, else ""
 	rec  Recovery
 
 	mu       sync.Mutex
@@ -39,14 +40,15 @@ type Spool struct {
 	used     int64
 	closed   bool
 
-	buffers sync.Pool // heap buffers of frames on the write path
+	buffers sync.Pool    // heap buffers of frames on the write path
+	lastLen atomic.Int64 // the length of the frame finished last
 
-	cmu       sync.Mutex          // Create, and Close of what it uses
-	ahead     chan prepared       // the next frame file, being prepared; nil if none are
-	spares    []spare             // removed frames' files, to prepare again (under mu)
-	spareSeq  uint64              // names spare files (under mu)
-	kept      map[uint64]*mapping // maps of finished frames, for recycle (under mu)
-	keptOrder []uint64            // their IDs, oldest first
+	cmu       sync.Mutex         // Create, and Close of what it uses
+	ahead     chan prepared      // the next frame file, being prepared; nil if none are
+	spares    []spare            // removed frames' files, to prepare again (under mu)
+	spareSeq  uint64             // names spare files (under mu)
+	kept      map[uint64]keptMap // maps of finished frames, for recycle (under mu)
+	keptOrder []uint64           // their IDs, oldest first
 
 	imu     sync.Mutex // Record
 	intent  *os.File
@@ -99,13 +101,13 @@ func Open(o Options) (*Spool, error) {
 	}
 	s := &Spool{dir: dir, opts: o, lock: lock, fillings: map[uint64]*Filling{},
 		lens: map[uint64]int64{}, unsynced: map[uint64]bool{}}
+	// Recovery needs the boot ID whatever path new frames take.
+	s.boot = bootID()
 	s.mode = modeWrite
 	if !o.WritePath && canMap {
 		s.mode = modeMapCRC
-		if fastArch && !o.noLive {
-			if s.boot = bootID(); s.boot != "" {
-				s.mode = modeMapLive
-			}
+		if fastArch && !o.noLive && s.boot != "" {
+			s.mode = modeMapLive
 		}
 	}
 	if err := s.open(); err != nil {
@@ -179,7 +181,7 @@ func (s *Spool) open() error {
 		}
 	}
 	if prepareAhead && s.mode != modeWrite {
-		s.ahead, s.kept = make(chan prepared, 1), map[uint64]*mapping{}
+		s.ahead, s.kept = make(chan prepared, 1), map[uint64]keptMap{}
 		s.startAhead()
 	}
 	for _, f := range s.rec.Frames {
