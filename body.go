@@ -2,7 +2,9 @@ package ossappend
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"sync"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend/internal/ossapi"
@@ -42,20 +44,38 @@ func (b *body) CRC64() uint64 {
 	return b.crc
 }
 
-// reader returns a reader of the body whose Len tells the SDK the
-// Content-Length.
-func (b *body) reader() io.Reader {
+// reader returns a reader of the body for one request, whose Len tells the
+// SDK the Content-Length. The caller ends it once the request has
+// returned: net/http may go on reading a request's body after it has its
+// answer (a 5xx sent before the body was read, say), and the frames'
+// buffers must not be read once they go back to their pools.
+func (b *body) reader() *bodyReader {
 	return &bodyReader{parts: append([][]byte(nil), b.parts...), left: int(b.n)}
 }
 
+// errBodyEnded is what a Read of a request's body gets once the request has
+// returned.
+var errBodyEnded = errors.New("ossappend: the request this body was for has returned")
+
 type bodyReader struct {
+	mu    sync.Mutex
 	parts [][]byte
 	left  int
+	ended bool
 }
 
-func (r *bodyReader) Len() int { return r.left }
+func (r *bodyReader) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.left
+}
 
 func (r *bodyReader) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return 0, errBodyEnded
+	}
 	for len(r.parts) > 0 && len(r.parts[0]) == 0 {
 		r.parts = r.parts[1:]
 	}
@@ -71,6 +91,11 @@ func (r *bodyReader) Read(p []byte) (int, error) {
 // WriteTo writes the rest of the body to w, part by part, without a copy
 // of its own.
 func (r *bodyReader) WriteTo(w io.Writer) (int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended {
+		return 0, errBodyEnded
+	}
 	var total int64
 	for ; len(r.parts) > 0; r.parts = r.parts[1:] {
 		n, err := w.Write(r.parts[0])
@@ -82,6 +107,14 @@ func (r *bodyReader) WriteTo(w io.Writer) (int64, error) {
 		}
 	}
 	return total, nil
+}
+
+// end makes the reader read no more of the frames: once it returns, no
+// Read or WriteTo touches them.
+func (r *bodyReader) end() {
+	r.mu.Lock()
+	r.ended, r.parts = true, nil
+	r.mu.Unlock()
 }
 
 // equal reports whether r yields exactly the body's bytes, and no more.

@@ -340,11 +340,13 @@ func (a *appender) store(b *body) error {
 func (a *appender) append(b *body) (*oss.AppendObjectResult, error) {
 	w := a.w
 	pos := a.pos
+	body := b.reader()
+	defer body.end()
 	req := &oss.AppendObjectRequest{
 		Bucket:   &w.bucket,
 		Key:      &a.key,
 		Position: &pos,
-		Body:     b.reader(),
+		Body:     body,
 	}
 	if a.crcKnown {
 		// The SDK checks the object's new CRC-64 against this combined

@@ -277,3 +277,46 @@ func TestMemUnexpectedNextPositionGoesThroughRetry(t *testing.T) {
 		t.Fatalf("stats %+v, want 3 retries and the 7 bytes pending", st)
 	}
 }
+
+// keepsBodies fails the first append with a 503 before reading its body,
+// and keeps the body, as net/http's transport may go on reading a request's
+// body after it has the answer.
+type keepsBodies struct {
+	*memClient
+	kept io.Reader
+}
+
+func (k *keepsBodies) AppendObject(ctx context.Context, req *oss.AppendObjectRequest, o ...func(*oss.Options)) (*oss.AppendObjectResult, error) {
+	if k.kept == nil {
+		k.kept = req.Body
+		return nil, svcErr(503, "ServiceUnavailable", nil)
+	}
+	return k.memClient.AppendObject(ctx, req, o...)
+}
+
+// TestMemBodyReadAfterItsRequestReturned: a request's body that is read
+// after the request returned yields nothing, not the bytes of a later frame
+// that took over its buffer.
+func TestMemBodyReadAfterItsRequestReturned(t *testing.T) {
+	c := &keepsBodies{memClient: newMemClient(memBucket)}
+	w := newMemWriter(t, c, "a.log", ossappend.WithFlushSize(64), ossappend.WithFlushInterval(0))
+	first := strings.Repeat("a", 63) + "\n"
+	w.WriteString(first)
+	if err := w.Flush(); err != nil { // the 503, then the append again
+		t.Fatal(err)
+	}
+	for range 10 { // later frames, in the buffers the first went back to
+		w.WriteString(strings.Repeat("b", 63) + "\n")
+		w.Flush()
+	}
+	late, err := io.ReadAll(c.kept)
+	if len(late) > 0 && string(late) != first[:len(late)] {
+		t.Fatalf("the first request's body, read after it returned, holds %q: a later frame's bytes", late)
+	}
+	if err == nil && len(late) != len(first) {
+		t.Fatalf("reading the first request's body after it returned: %d bytes, no error", len(late))
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
