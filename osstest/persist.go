@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ossappend/ossappend/internal/durable"
+
 	"github.com/ossappend/ossappend/internal/dirlock"
 )
 
@@ -251,26 +253,10 @@ func writeJSONAtomic(dir, name string, v any) error {
 	return writeFileAtomic(dir, name, raw)
 }
 
-// writeFileAtomic replaces dir/name with data.
+// writeFileAtomic replaces dir/name with data, durably.
 func writeFileAtomic(dir, name string, data []byte) error {
-	f, err := os.CreateTemp(dir, tmpPrefix)
-	if err != nil {
+	if err := durable.WriteFile(filepath.Join(dir, name), data, tmpPrefix+"*"); err != nil {
 		return fmt.Errorf("osstest: write %s: %w", name, err)
 	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("osstest: write %s: %w", name, err)
-	}
-	return syncDir(dir)
+	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/ossappend/ossappend/internal/durable"
 )
 
 // identityFile holds the Identity of the spool's writer, as JSON.
@@ -61,29 +63,11 @@ func writeIdentity(dir string, id Identity, next uint64) error {
 	return replaceFile(filepath.Join(dir, identityFile), append(raw, '\n'))
 }
 
-// replaceFile writes data to a new file and renames it over path, so that
-// path holds the old bytes or the new ones, never a mix.
+// replaceFile replaces path with data, durably: path holds the old bytes
+// or the new ones, never a mix. A temporary file a crash left behind is
+// removed by the next Open.
 func replaceFile(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return syncDir(filepath.Dir(path))
+	return durable.WriteFile(path, data, filepath.Base(path)+tmpExt+"-*")
 }
 
 // claim checks that the spool may serve s's identity: one with no frames

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ossappend/ossappend/internal/durable"
 )
 
 // Intent is what an append assumes, recorded before it is sent, so that
@@ -125,7 +127,7 @@ func (s *Spool) Record(in Intent) error {
 	s.dirDirty = false
 	s.mu.Unlock()
 	if dirty {
-		if err := syncDir(filepath.Join(s.dir, framesDir)); err != nil {
+		if err := durable.SyncDir(filepath.Join(s.dir, framesDir)); err != nil {
 			s.mu.Lock()
 			s.dirDirty = true
 			s.mu.Unlock()
@@ -205,7 +207,7 @@ func (s *Spool) loadIntent() (uint64, error) {
 		return 0, fmt.Errorf("%s: %w", what, err)
 	}
 	s.intent = f
-	if err := syncDir(s.dir); err != nil {
+	if err := durable.SyncDir(s.dir); err != nil {
 		return 0, fmt.Errorf("%s: %w", what, err)
 	}
 	return maxID, nil

@@ -64,10 +64,6 @@ func datasync(f *os.File) error { return f.Sync() }
 // here, so every Commit writes a checksummed record.
 func bootID() string { return "" }
 
-// syncDir does nothing: NTFS journals the directory entries, and a
-// directory cannot be opened for FlushFileBuffers.
-func syncDir(string) error { return nil }
-
 const (
 	errorWriteProtect    syscall.Errno = 19
 	errorHandleDiskFull  syscall.Errno = 39

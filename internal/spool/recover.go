@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ossappend/ossappend/internal/durable"
 )
 
 // recoverFrames examines every file of the frames directory: it keeps the
@@ -118,7 +120,7 @@ func (s *Spool) setAside(path string, from *os.File, reason string) error {
 	if err := os.WriteFile(dst+".reason", []byte(reason+"\n"), 0o600); err != nil {
 		return err
 	}
-	if err := syncDir(filepath.Dir(dst)); err != nil {
+	if err := durable.SyncDir(filepath.Dir(dst)); err != nil {
 		return err
 	}
 	s.rec.Damaged = append(s.rec.Damaged, Damage{Path: dst, Reason: reason})

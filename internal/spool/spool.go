@@ -110,6 +110,12 @@ func Open(o Options) (*Spool, error) {
 			s.mode = modeMapLive
 		}
 	}
+	// Temporary files of replaceFile that a crash left behind.
+	if tmps, err := filepath.Glob(filepath.Join(dir, "*"+tmpExt+"-*")); err == nil {
+		for _, t := range tmps {
+			os.Remove(t)
+		}
+	}
 	if err := s.open(); err != nil {
 		if s.intent != nil {
 			s.intent.Close()

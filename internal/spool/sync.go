@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
+
+	"github.com/ossappend/ossappend/internal/durable"
 )
 
 // Sync makes every byte committed before it was called durable, so that
@@ -40,7 +42,7 @@ func (s *Spool) Sync() error {
 			failed = append(failed, id)
 		}
 	}
-	if err := syncDir(filepath.Join(s.dir, framesDir)); err != nil {
+	if err := durable.SyncDir(filepath.Join(s.dir, framesDir)); err != nil {
 		errs = append(errs, err)
 		s.mu.Lock()
 		s.dirDirty = true
