@@ -42,9 +42,6 @@ func NewBudget(limit int64) *Budget {
 	return &Budget{limit: limit, sem: semaphore.NewWeighted(max(limit, 1))}
 }
 
-// Limit returns the budget's size in bytes.
-func (b *Budget) Limit() int64 { return b.limit }
-
 // Used returns the bytes the writers' frames hold now.
 func (b *Budget) Used() int64 { return b.used.Load() }
 

@@ -81,8 +81,12 @@ func (w *Writer) Shutdown(ctx context.Context) error {
 	}
 	w.group.Wait()
 	if w.sp != nil {
-		// What was not stored stays in the spool for the next writer.
-		if cerr := w.sp.s.Close(); cerr != nil && err == nil {
+		// What was not stored stays in the spool for the next writer. A
+		// Sync under way ends first; none starts after (w.closed).
+		w.sp.syncing.Lock()
+		cerr := w.sp.s.Close()
+		w.sp.syncing.Unlock()
+		if cerr != nil && err == nil {
 			err = fmt.Errorf("ossappend: spool: %w", cerr)
 		}
 	}

@@ -30,9 +30,9 @@ const (
 	// It is also the default of WithMaxObjectSize.
 	MaxObjectSize int64 = 5 << 30
 
-	// DefaultMaxAppendSize caps the bytes of one AppendObject when frames
+	// defaultMaxAppendSize caps the bytes of one AppendObject when frames
 	// that queued up behind a slow append go out together.
-	DefaultMaxAppendSize = 64 << 20
+	defaultMaxAppendSize = 64 << 20
 )
 
 // Limits of the options, checked by NewWriter before it allocates
@@ -89,7 +89,7 @@ func defaultConfig() config {
 		rotateKey:     RotateKey,
 		defaultRotate: true,
 		retry:         DefaultRetry,
-		maxAppendSize: DefaultMaxAppendSize,
+		maxAppendSize: defaultMaxAppendSize,
 		location:      time.UTC,
 		clock:         systemClock{},
 		spoolLimit:    DefaultSpoolLimit,
@@ -191,8 +191,8 @@ func WithFailOnConflict() Option { return func(c *config) { c.failOnConflict = t
 func WithNonBlocking() Option { return func(c *config) { c.nonBlocking = true } }
 
 // validate checks the options together, for a writer of key through c.
-// WithMaxAppendSize caps the bytes one AppendObject sends (default
-// DefaultMaxAppendSize, 64 MiB). Appends to an object go one at a time,
+// WithMaxAppendSize caps the bytes one AppendObject sends (default 64
+// MiB). Appends to an object go one at a time,
 // each at the object's length, so when frames queue up behind a slow
 // append (a distant region, a congested link), the next append takes all
 // of them that are encoded, back to back, up to this many bytes: the round

@@ -92,7 +92,8 @@ type spooler struct {
 	freed   chan struct{} // closed and replaced when frames are removed
 
 	syncTimer Timer
-	synced    uint64 // fill.queued at the last periodic sync, to tell news
+	synced    uint64     // fill.queued at the last periodic sync, to tell news
+	syncing   sync.Mutex // held by a Sync, and by Close to close the spool after it
 	counts    spoolCounts
 }
 
@@ -430,28 +431,46 @@ func (w *Writer) removeStored(group []*frame) error {
 }
 
 // syncSpool is WithSpoolSync's timer: it syncs the spool if bytes were
-// accepted since the last time, and comes again while a frame fills.
+// accepted since the last time, and comes again while a frame fills. It
+// syncs without the writer's lock, so that Write does not wait for the
+// disk.
 func (w *Writer) syncSpool() {
+	sp := w.sp
+	w.mu.Lock()
+	news := w.cur != nil || w.fill.queued != sp.synced
+	sp.synced = w.fill.queued
+	if !news && !w.closed {
+		sp.syncTimer = nil // idle: the next frame arms it again
+	}
+	w.mu.Unlock()
+	if !news {
+		return
+	}
+	err := w.syncSpoolNow()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	sp := w.sp
 	if w.closed {
 		return
 	}
-	if w.cur != nil || w.fill.queued != sp.synced {
-		if err := sp.s.Sync(); err != nil {
-			w.report(fmt.Errorf("ossappend: spool: sync: %w", err))
-		}
-		sp.synced = w.fill.queued
-		sp.syncTimer.Reset(w.cfg.spoolSync)
-		return
+	if err != nil {
+		w.report(err)
 	}
-	sp.syncTimer = nil // idle: the next frame arms it again
+	sp.syncTimer.Reset(w.cfg.spoolSync)
 }
 
-// syncSpoolNow makes everything accepted durable on the spool's disk.
+// syncSpoolNow makes everything accepted durable on the spool's disk. After
+// Close it returns an error wrapping ErrClosed.
 func (w *Writer) syncSpoolNow() error {
-	if err := w.sp.s.Sync(); err != nil {
+	sp := w.sp
+	sp.syncing.Lock()
+	defer sp.syncing.Unlock()
+	w.mu.Lock()
+	closed := w.closed
+	w.mu.Unlock()
+	if closed {
+		return errClosed
+	}
+	if err := sp.s.Sync(); err != nil {
 		return fmt.Errorf("ossappend: spool: sync: %w", err)
 	}
 	return nil

@@ -26,6 +26,7 @@ type pipeCmd struct {
 	DrainTimeout  time.Duration `help:"On SIGINT or SIGTERM, wait at most this long for what was read to be stored (default ${default})." default:"1m" placeholder:"DURATION"`
 	Spool         string        `help:"Keep what is read in files under DIR until OSS has stored it: a pipe killed at any moment, or stopped by a long outage, loses nothing, and the next pipe --spool DIR sends it first, exactly once. DIR must exist." placeholder:"DIR" type:"path"`
 	SpoolLimit    byteSize      `help:"With --spool, the most bytes waiting in DIR when OSS is slow or down; reading stops when it is reached (default ${default})." default:"${spoolLimit}" placeholder:"SIZE"`
+	SpoolSync     time.Duration `help:"With --spool, sync DIR to disk at least this often, so that a power loss takes at most the input of the last period; 0: only at the end (default ${default})." default:"1s" placeholder:"DURATION"`
 	Layout        bool          `help:"The key is a layout that names objects by time and source: %Y %m %d %H %M %S expand to the time (UTC), {host} and {pid} to this process, %% to a %; a new object starts each period, such as 'logs/dt=%Y-%m-%d/hour=%H/{host}.log.zst'."`
 
 	Object string `arg:"" name:"oss-url" help:"The object to append to, oss://BUCKET/KEY, or with --layout oss://BUCKET/LAYOUT; the first append creates it if it does not exist (empty input creates nothing), and pipe goes on in the newest object of its chain of rotations."`
@@ -78,7 +79,7 @@ func (p *pipeCmd) Run(g *globals, e *env) error {
 		opts = append(opts, ossappend.WithKeyLayout())
 	}
 	if p.Spool != "" {
-		opts = append(opts, ossappend.WithSpool(p.Spool), ossappend.WithSpoolLimit(int64(p.SpoolLimit)))
+		opts = append(opts, ossappend.WithSpool(p.Spool), ossappend.WithSpoolLimit(int64(p.SpoolLimit)), ossappend.WithSpoolSync(p.SpoolSync))
 	}
 	w, err := ossappend.NewWriter(headCtx, conn.client, u.Bucket, u.Key, opts...)
 	if err != nil {

@@ -172,7 +172,7 @@ func TestPipeSpool(t *testing.T) {
 		t.Fatal("an object was stored while OSS refused every append")
 	}
 	srv.SetFaults(1)
-	mustRunBin(t, srv.env(), "three\n", srv.args("pipe", "--spool", dir, url("spooled.log"))...)
+	mustRunBin(t, srv.env(), "three\n", srv.args("pipe", "--spool", dir, "--spool-sync", "10ms", url("spooled.log"))...)
 	if obj, _ := srv.Object(testBucket, "spooled.log"); string(obj) != "one\ntwo\nthree\n" {
 		t.Fatalf("object = %q, want the spooled lines, then the new one", obj)
 	}
