@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc64"
 	"io"
+	"os"
 	"runtime"
 	"time"
 
@@ -106,12 +107,32 @@ func CopyToBufioFrames(src []byte) (BulkResult, error) {
 // checked; with a codec the client keeps the frames, which are decoded and
 // compared with src after the clock stops.
 func CopyToInstant(name string, codec compress.Codec, crc bool, want uint64) BulkPeer {
+	return copyToInstant(name, codec, crc, false, want)
+}
+
+// CopyToInstantSpooled is CopyToInstant without a codec or the CRC-64,
+// with a spool in a fresh temporary directory, made before the clock
+// starts and removed after it stops.
+func CopyToInstantSpooled(name string, want uint64) BulkPeer {
+	return copyToInstant(name, compress.None(), false, true, want)
+}
+
+func copyToInstant(name string, codec compress.Codec, crc, spool bool, want uint64) BulkPeer {
 	return BulkPeer{name, func(src []byte) (BulkResult, error) {
 		c := &Instant{CRC: crc, Keep: codec.Name() != "none"}
+		opts := []ossappend.Option{ossappend.WithCodec(codec)}
+		if spool {
+			dir, err := os.MkdirTemp("", "ossbench-spool-")
+			if err != nil {
+				return BulkResult{}, err
+			}
+			defer os.RemoveAll(dir)
+			opts = append(opts, ossappend.WithSpool(dir))
+		}
 		var w *ossappend.Writer
 		r, err := timed(name, int64(len(src)), func() (int64, error) {
 			var err error
-			w, err = ossappend.NewWriter(context.Background(), c, "bench", "bulk.log", ossappend.WithCodec(codec))
+			w, err = ossappend.NewWriter(context.Background(), c, "bench", "bulk.log", opts...)
 			if err != nil {
 				return 0, err
 			}

@@ -23,6 +23,7 @@ func BenchmarkBulkCopy(b *testing.B) {
 		{bulkFrames, CopyToBufioFrames},
 		CopyToInstant(bulkOurs, compress.None(), false, want),
 		CopyToInstant(bulkOursCRC, compress.None(), true, want),
+		CopyToInstantSpooled(bulkOursSpool, want),
 		ZstdEncodeAll(zstd.SpeedFastest, ossappend.DefaultFlushSize),
 		CopyToInstant(bulkOursZstd, compress.Zstd(1), false, want),
 	}

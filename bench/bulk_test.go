@@ -25,6 +25,7 @@ func TestBulkPeersStoreEverything(t *testing.T) {
 		{"frames floor", CopyToBufioFrames},
 		CopyToInstant("ours", compress.None(), false, want),
 		CopyToInstant("ours crc", compress.None(), true, want),
+		CopyToInstantSpooled("ours spool", want),
 		CopyToInstant("ours zstd", compress.Zstd(1), false, want),
 		CopyToInstant("ours gzip", compress.Gzip(compress.DefaultGzipLevel), false, want),
 		CopyToInstant("ours s2", compress.S2(), false, want),

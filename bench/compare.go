@@ -23,7 +23,7 @@ type Earlier struct {
 
 // keyHeaders are the columns that name a row rather than measure it; rows
 // of the two runs are matched on them.
-var keyHeaders = []string{"scenario", "target", "goroutines", "peer", "latency", "path", "volume", "writers", "codec", "budget", "frame size"}
+var keyHeaders = []string{"scenario", "target", "goroutines", "peer", "latency", "path", "volume", "writers", "codec", "budget", "frame size", "step"}
 
 // ParseReport reads the machine lines and the tables of an ossbench
 // report: each "### title" line followed by a header row, a separator row

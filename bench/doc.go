@@ -19,6 +19,8 @@
 //     gigabyte with its embedded server, --local (scenario 6).
 //   - many.go: thousands of writers on one client, flushed and idle, then
 //     a tenth of them streaming within a shared budget (scenario 7).
+//   - recovery.go: a writer opened on a spool that an abandoned writer
+//     left full, and its Close (scenario 8).
 //
 // The workload (workload.go) is JSON log lines rendered by log/slog from a
 // seed, so every peer gets the same bytes. The instant client (instant.go)

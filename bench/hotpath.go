@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sync"
 	"testing"
@@ -21,12 +22,17 @@ const HotWriteSize = 128
 // Finish flushes and closes it and reports how many bytes reached the
 // destination, which the scenario checks against what it wrote. Data is
 // what the destination holds, if it was opened to keep it. Counts, for an
-// ossappend.Writer, is its Stats' Appends and Frames; nil for other peers.
+// ossappend.Writer, is its Stats' Appends and Frames, and Keys the keys of
+// the objects it created, in order; both nil for other peers. Drop, if not nil, must be called once the run is over, whether Finish
+// was called or not: it closes what is still open and removes what Open
+// made on disk.
 type Sink struct {
 	W      io.Writer
 	Finish func() (stored int64, err error)
 	Data   func() []byte
 	Counts func() Counts
+	Keys   func() []string
+	Drop   func()
 }
 
 // SinkOptions say how a sink is used: Concurrent if goroutines share it
@@ -42,17 +48,29 @@ type HotPeer struct {
 	Open func(SinkOptions) (Sink, error) // a fresh sink
 }
 
-// HotPeers are scenario 1's contenders, the floor first and ossappend
-// last. Their destinations cost nothing: a counting Discard, or the
+// HotPeers are scenario 1's contenders, the floor first and ossappend's
+// rows last. Their destinations cost nothing: a counting Discard, or the
 // Instant client.
 func HotPeers() []HotPeer {
 	return []HotPeer{
 		{"bufio.Writer → discard (floor)", openBufio},
 		{"zap BufferedWriteSyncer → discard", openZapDiscard},
 		{"ossappend → instant", openOurs(false)},
+		{hotLayout, openOursLayout}, // right after ours, whose figure it should match
 		{"ossappend → instant, OSS CRC", openOurs(true)},
+		{hotSpool, openOursSpool}, // last: the slowest, and the only one with files
 	}
 }
+
+// Names of scenario 1's rows that the targets compare with ours.
+const (
+	hotSpool  = "ossappend → instant, spool"
+	hotLayout = "ossappend → instant, key layout"
+)
+
+// HotLayout is the key layout of the key layout peer: a period of an hour,
+// the check Write would make at most once a period.
+const HotLayout = "logs/dt=%Y-%m-%d/hour=%H/{host}.log"
 
 // openBufio is a bufio.Writer of the default size, behind a mutex only if
 // goroutines share it.
@@ -83,17 +101,49 @@ func openZapDiscard(o SinkOptions) (Sink, error) {
 // openOurs is an ossappend.Writer with default options into an Instant
 // client that answers the CRC-64 or not.
 func openOurs(crc bool) func(SinkOptions) (Sink, error) {
-	return func(o SinkOptions) (Sink, error) {
-		c := &Instant{CRC: crc, Keep: o.Keep}
-		w, err := ossappend.NewWriter(context.Background(), c, "bench", "hot.log")
-		if err != nil {
-			return Sink{}, err
-		}
-		return Sink{W: w, Data: c.Data, Counts: func() Counts { return countsOf(w) }, Finish: func() (int64, error) {
+	return func(o SinkOptions) (Sink, error) { return openWriter(o, crc, "hot.log") }
+}
+
+// openOursSpool is openOurs (no CRC) with a spool in a fresh temporary
+// directory, which Drop removes.
+func openOursSpool(o SinkOptions) (Sink, error) {
+	dir, err := os.MkdirTemp("", "ossbench-spool-")
+	if err != nil {
+		return Sink{}, err
+	}
+	s, err := openWriter(o, false, "hot.log", ossappend.WithSpool(dir))
+	if err != nil {
+		os.RemoveAll(dir)
+		return Sink{}, err
+	}
+	closeWriter := s.Drop
+	s.Drop = func() {
+		closeWriter()
+		os.RemoveAll(dir)
+	}
+	return s, nil
+}
+
+// openOursLayout is openOurs (no CRC) with the key layout HotLayout.
+func openOursLayout(o SinkOptions) (Sink, error) {
+	return openWriter(o, false, HotLayout, ossappend.WithKeyLayout())
+}
+
+// openWriter is an ossappend.Writer on key with opts into an Instant
+// client that answers the CRC-64 or not.
+func openWriter(o SinkOptions, crc bool, key string, opts ...ossappend.Option) (Sink, error) {
+	c := &Instant{CRC: crc, Keep: o.Keep}
+	w, err := ossappend.NewWriter(context.Background(), c, "bench", key, opts...)
+	if err != nil {
+		return Sink{}, err
+	}
+	return Sink{W: w, Data: c.Data, Counts: func() Counts { return countsOf(w) }, Keys: c.Keys,
+		Finish: func() (int64, error) {
 			err := w.Close()
 			return c.Size(), err
-		}}, nil
-	}
+		},
+		Drop: func() { w.Close() }, // after Finish, Close returns at once
+	}, nil
 }
 
 // hotChunks are the writes of the hot path: the workload's text cut into
@@ -122,6 +172,9 @@ func hotPath(p HotPeer, goroutines int, counts *Counts) func(b *testing.B) {
 		s, err := p.Open(SinkOptions{Concurrent: goroutines > 1})
 		if err != nil {
 			b.Fatal(err)
+		}
+		if s.Drop != nil {
+			defer s.Drop() // after the clock stops, even after b.Fatal
 		}
 		b.SetBytes(HotWriteSize)
 		b.ReportAllocs()

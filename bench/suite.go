@@ -26,8 +26,9 @@ type Config struct {
 	LocalSize     int64           // bytes piped and read back in scenario 6
 	ManyWriters   int             // writers of scenario 7
 	ManyBusyBytes int64           // bytes each busy writer of scenario 7 streams
+	SpoolSize     int64           // bytes the spool of scenario 8 holds
 	Progress      io.Writer       // where progress goes; never nil
-	Only          []int           // scenarios to run (1 to 7); all if empty
+	Only          []int           // scenarios to run (1 to 8); all if empty
 }
 
 // runs says whether scenario n is to run.
@@ -48,6 +49,7 @@ func QuickConfig(progress io.Writer) Config {
 		LocalSize:     256 << 20,
 		ManyWriters:   2000,
 		ManyBusyBytes: 2 << 20,
+		SpoolSize:     64 << 20,
 		Progress:      progress,
 	}
 }
@@ -102,6 +104,7 @@ func Run(cfg Config) (*Report, error) {
 		{"7 many writers", cfg.runs(7), func() error { return runMany(cfg, rep) }},
 		{"3 bulk copy and 5 frame sizes", cfg.runs(3) || cfg.runs(5), func() error { return runBulkAndFrames(cfg, rep, srv) }},
 		{"6 embedded server", cfg.runs(6), func() error { return runLocal(cfg, rep) }},
+		{"8 spool recovery", cfg.runs(8), func() error { return runRecovery(cfg, rep) }},
 	}
 	for _, s := range steps {
 		if !s.on {
