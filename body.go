@@ -36,8 +36,12 @@ func (b *body) Len() int64 { return b.n }
 // asked for: only reconciliation needs it.
 func (b *body) CRC64() uint64 {
 	if !b.done {
-		for _, p := range b.parts {
-			b.crc = oss.CRC64Combine(b.crc, ossapi.CRC64(p), uint64(len(p)))
+		for i, p := range b.parts {
+			crc := b.group[i].crc // a spooled frame's, taken as it was encoded
+			if !b.group[i].hasCRC {
+				crc = ossapi.CRC64(p)
+			}
+			b.crc = oss.CRC64Combine(b.crc, crc, uint64(len(p)))
 		}
 		b.done = true
 	}

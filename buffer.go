@@ -25,6 +25,8 @@ type frame struct {
 
 	fill    *spool.Filling // the spool's file, while the frame fills in it
 	spoolID uint64         // the frame's file in the spool, once queued
+	crc     uint64         // CRC-64 of enc, if hasCRC: a spool's appends need it
+	hasCRC  bool
 
 	// ready carries one token from the compressor to the append loop when
 	// enc is ready; it is reused from use to use.
@@ -91,7 +93,7 @@ func (p *framePool) pop() *frame {
 func (p *framePool) put(f *frame) {
 	f.buf, f.enc, f.n = nil, nil, 0
 	f.err, f.seq, f.base, f.due, f.cost = nil, 0, "", time.Time{}, 0
-	f.fill, f.spoolID = nil, 0
+	f.fill, f.spoolID, f.crc, f.hasCRC = nil, 0, 0, false
 	p.mu.Lock()
 	p.free = append(p.free, f) // within the capacity of the slots
 	p.mu.Unlock()

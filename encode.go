@@ -4,6 +4,8 @@ import (
 	"math"
 	"runtime"
 	"sync"
+
+	"github.com/ossappend/ossappend/internal/ossapi"
 )
 
 // The compressors are one set of goroutines for the whole process: they
@@ -81,6 +83,8 @@ func compressFrames() {
 // encodeFrame compresses f.buf into f.enc and gives f.buf back: from now
 // on the frame holds only its encoded bytes. A frame whose encoding is much
 // smaller than the room the codec asked for moves to a buffer that fits.
+// A spooled frame also gets the CRC-64 of its encoding here, in parallel,
+// which the record of its append needs.
 func (w *Writer) encodeFrame(f *frame) {
 	codec := w.cfg.codec
 	scratch := getBuffer(bufferCap(codec.MaxEncodedLen(len(f.buf)), math.MaxInt))
@@ -92,5 +96,8 @@ func (w *Writer) encodeFrame(f *frame) {
 	}
 	w.putBuf(f.buf)
 	f.buf, f.enc, f.err = nil, enc, err
+	if w.sp != nil && err == nil {
+		f.crc, f.hasCRC = ossapi.CRC64(enc), true
+	}
 	f.ready <- struct{}{}
 }

@@ -191,6 +191,9 @@ func (a *appender) nextGroup() []*frame {
 		a.next = append(a.next, f)
 	}
 	a.await(0)
+	if group := a.ghostGroup(); group != nil {
+		return group
+	}
 	first := a.next[0]
 	n := int64(len(first.enc))
 	limit := min(int64(a.w.cfg.maxAppendSize), a.w.cfg.maxObjectSize-a.pos)
@@ -262,6 +265,9 @@ func (a *appender) store(b *body) error {
 	}
 	r := a.newRetrier()
 	uncertain := false // the last append may have landed: look before sending
+	if a.isGhost(b.group) {
+		defer func() { w.sp.ghost = nil }()
+	}
 	for {
 		if uncertain {
 			obj, err := ossapi.Head(w.ctx, w.client, w.bucket, a.key, ossapi.NoSDKRetry)
@@ -273,6 +279,11 @@ func (a *appender) store(b *body) error {
 			}
 			w.counts.reconciled.Add(1)
 			v, why := reconcile(a.pos, a.crc, a.crcKnown, b, obj)
+			if v != landed && a.ghostLanded(b.group, obj) {
+				w.sp.counts.foundStored.Add(int64(len(b.group)))
+				a.advance(w.sp.ghost.Len, obj.CRC, obj.HasCRC)
+				return nil
+			}
 			if v == followed {
 				if v, why, err = a.landedBefore(b); err != nil {
 					if err := r.failed(err, "get", a.key, a.pos); err != nil {

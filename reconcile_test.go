@@ -11,11 +11,11 @@ import (
 // CRC-64 on either side.
 func TestReconcile(t *testing.T) {
 	before := []byte("stored before the frame\n")
-	frame := []byte("the frame\n")
-	other := []byte("other byte\n")[:len(frame)] // as long as the frame
-	pos, n := int64(len(before)), int64(len(frame))
+	enc := []byte("the frame\n")
+	other := []byte("other byte\n")[:len(enc)] // as long as the frame
+	pos, n := int64(len(before)), int64(len(enc))
 	crc := ossapi.CRC64(before)
-	after := oss.CRC64Combine(crc, ossapi.CRC64(frame), uint64(n))
+	after := oss.CRC64Combine(crc, ossapi.CRC64(enc), uint64(n))
 	foreignAfter := oss.CRC64Combine(crc, ossapi.CRC64(other), uint64(n))
 
 	appendable := func(length int64, crc uint64, hasCRC bool) ossapi.Object {
@@ -39,7 +39,7 @@ func TestReconcile(t *testing.T) {
 		{"as long as before, OSS without CRC", pos, crc, true, appendable(pos, 0, false), absent},
 		{"empty object, any CRC", 0, 0, true, appendable(0, 7, true), absent},
 		{"the frame landed", pos, crc, true, appendable(pos+n, after, true), landed},
-		{"first frame landed", 0, 0, true, appendable(n, ossapi.CRC64(frame), true), landed},
+		{"first frame landed", 0, 0, true, appendable(n, ossapi.CRC64(enc), true), landed},
 		{"as long as with the frame, other bytes", pos, crc, true, appendable(pos+n, foreignAfter, true), foreign},
 		{"as long as with the frame, writer without CRC", pos, 0, false, appendable(pos+n, foreignAfter, true), landed},
 		{"as long as with the frame, OSS without CRC", pos, crc, true, appendable(pos+n, 0, false), landed},
@@ -51,7 +51,7 @@ func TestReconcile(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, why := reconcile(tc.pos, tc.crc, tc.crcKnown, &body{parts: [][]byte{frame}, n: n}, tc.obj)
+			got, why := reconcile(tc.pos, tc.crc, tc.crcKnown, newBody([]*frame{{enc: enc}}), tc.obj)
 			if got != tc.want {
 				t.Fatalf("reconcile = %v (%q), want %v", got, why, tc.want)
 			}

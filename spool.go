@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
@@ -91,6 +92,13 @@ type spooler struct {
 	ended   bool          // Close has queued the last frame
 	freed   chan struct{} // closed and replaced when frames are removed
 
+	// ghost is the append an earlier writer recorded last, when recovery
+	// found it had not landed: a request of a process that died may still
+	// be applied after its death. Its frames go again first, alone, as one
+	// append at the same place, so that the append loop can tell the late
+	// one landed if it meets it there (appender.ghostLanded).
+	ghost *spool.Intent
+
 	syncTimer Timer
 	synced    uint64     // fill.queued at the last periodic sync, to tell news
 	syncing   sync.Mutex // held by a Sync, and by Close to close the spool after it
@@ -107,7 +115,8 @@ type spooled struct {
 
 // spoolCounts are a spool's counters (Stats).
 type spoolCounts struct {
-	recovered, foundStored, damaged int64
+	recovered, damaged int64
+	foundStored        atomic.Int64 // grows if a late append lands (see ghost)
 }
 
 // openSpool opens the writer's spool and settles what an earlier writer
@@ -169,12 +178,19 @@ func (w *Writer) settleRecorded(ctx context.Context, rec spool.Recovery) ([]spoo
 		return frames, nil // none of them left
 	}
 	if frames[start].ID == in.First {
+		if !w.compressed {
+			var err error
+			if in.BodyCRC, err = w.sentCRC(frames[start:end]); err != nil {
+				return nil, err
+			}
+		}
 		v, why, err := w.recordedLanded(ctx, in)
 		if err != nil {
 			return nil, err
 		}
 		switch v {
 		case absent:
+			w.sp.ghost = in
 			return frames, nil
 		case foreign:
 			// Another writer has been at the object: the frames go again,
@@ -186,7 +202,7 @@ func (w *Writer) settleRecorded(ctx context.Context, rec spool.Recovery) ([]spoo
 	if err := w.sp.s.Remove(ids(frames[start:end])...); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	w.sp.counts.foundStored = int64(end - start)
+	w.sp.counts.foundStored.Store(int64(end - start))
 	return append(frames[:start:start], frames[end:]...), nil
 }
 
@@ -230,6 +246,21 @@ func (w *Writer) recordedLanded(ctx context.Context, in *spool.Intent) (verdict,
 		return followed, "", nil
 	}
 	return foreign, fmt.Sprintf("another writer appended at %d, before the recorded append", in.Pos), nil
+}
+
+// sentCRC is the CRC-64 of frames of a writer without a codec, as an
+// append sent them: their bytes in the spool, one after the other.
+func (w *Writer) sentCRC(frames []spool.Frame) (uint64, error) {
+	var crc uint64
+	var buf []byte
+	for _, f := range frames {
+		var err error
+		if buf, err = w.sp.s.Read(f.ID, buf[:0]); err != nil {
+			return 0, fmt.Errorf("spool: %w", err)
+		}
+		crc = oss.CRC64Combine(crc, ossapi.CRC64(buf), uint64(len(buf)))
+	}
+	return crc, nil
 }
 
 // recorded is a spool's record of an append, as reconcile takes it.
@@ -382,7 +413,7 @@ func (w *Writer) load() error {
 		sp.mu.Unlock()
 		if w.compressed {
 			w.queue <- f
-			w.encode(f)
+			w.encode(f) // and take its CRC-64, for its append's record
 		} else {
 			f.enc = f.buf
 			w.queue <- f
@@ -397,11 +428,18 @@ func (a *appender) record(b *body) error {
 	if sp == nil {
 		return nil
 	}
-	err := sp.s.Record(spool.Intent{
+	in := spool.Intent{
 		First: b.group[0].spoolID, Last: b.group[len(b.group)-1].spoolID,
 		Key: a.key, Pos: a.pos, CRC: a.crc, CRCKnown: a.crcKnown,
-		Len: b.n, BodyCRC: b.CRC64(),
-	})
+		Len: b.n,
+	}
+	if a.w.compressed {
+		// The frames the spool holds are not what was sent: the record
+		// keeps the CRC-64 of that. Without a codec they are, and
+		// recovery takes it from them (sentCRC).
+		in.BodyCRC = b.CRC64()
+	}
+	err := sp.s.Record(in)
 	if err != nil {
 		return fmt.Errorf("ossappend: spool: record the append at %s/%s %d: %w", a.w.bucket, a.key, a.pos, err)
 	}
@@ -474,4 +512,58 @@ func (w *Writer) syncSpoolNow() error {
 		return fmt.Errorf("ossappend: spool: sync: %w", err)
 	}
 	return nil
+}
+
+// ghostGroup returns the frames of the ghost (see spooler.ghost), if they
+// are next, to go as one append, alone, as that append was; nil if they
+// are not next.
+func (a *appender) ghostGroup() []*frame {
+	sp := a.w.sp
+	if sp == nil || sp.ghost == nil || a.next[0].spoolID != sp.ghost.First {
+		return nil
+	}
+	for a.next[len(a.next)-1].spoolID < sp.ghost.Last && a.queue != nil {
+		f, ok := <-a.queue // recovered frames, loaded first, at once
+		if !ok {
+			a.queue = nil
+			break
+		}
+		a.next = append(a.next, f)
+	}
+	k := 0
+	for k < len(a.next) && a.next[k].spoolID <= sp.ghost.Last {
+		k++
+	}
+	a.await(k - 1)
+	for i := 1; i < k; i++ {
+		if a.next[i].err != nil {
+			k = i // it travels alone
+			break
+		}
+	}
+	group := a.next[:k:k]
+	a.next = a.next[k:]
+	a.ready -= k
+	return group
+}
+
+// isGhost says whether group holds the ghost's frames.
+func (a *appender) isGhost(group []*frame) bool {
+	sp := a.w.sp
+	return sp != nil && sp.ghost != nil && group[0].spoolID == sp.ghost.First
+}
+
+// ghostLanded says whether obj, the object after an uncertain attempt to
+// append group, holds the ghost's append where this one was to go: the
+// late request of a dead process landed, and group, the same frames, is
+// stored.
+func (a *appender) ghostLanded(group []*frame, obj ossapi.Object) bool {
+	if !a.isGhost(group) {
+		return false
+	}
+	g := a.w.sp.ghost
+	if a.key != g.Key || a.pos != g.Pos || !obj.Appendable() || obj.Length != g.Pos+g.Len {
+		return false
+	}
+	return !(g.CRCKnown && obj.HasCRC) || obj.CRC == oss.CRC64Combine(g.CRC, g.BodyCRC, uint64(g.Len))
 }

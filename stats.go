@@ -139,7 +139,7 @@ func (w *Writer) Stats() Stats {
 	}
 	if sp := w.sp; sp != nil {
 		s.SpooledBytes = sp.s.Used()
-		s.SpoolRecovered, s.SpoolFoundStored, s.SpoolDamaged = sp.counts.recovered, sp.counts.foundStored, sp.counts.damaged
+		s.SpoolRecovered, s.SpoolFoundStored, s.SpoolDamaged = sp.counts.recovered, sp.counts.foundStored.Load(), sp.counts.damaged
 	}
 	return s
 }

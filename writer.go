@@ -105,6 +105,7 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 		}
 	}
 	w := &Writer{client: c, bucket: bucket, cfg: cfg, period: period{key: key}}
+	w.compressed = !compress.IsNone(cfg.codec)
 	if err := w.checkKey(key); err != nil {
 		return nil, fmt.Errorf("ossappend: %w", err)
 	}
@@ -132,7 +133,6 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 		return nil, fmt.Errorf("ossappend: %w", err)
 	}
 
-	w.compressed = !compress.IsNone(cfg.codec)
 	w.closeDone = make(chan struct{})
 	w.progress = make(chan struct{})
 	w.closing, w.beginClose = context.WithCancel(context.Background())

@@ -23,7 +23,7 @@ import (
 
 const (
 	spareDir  = "spare"
-	maxSpares = 2
+	maxSpares = 8
 	keptBytes = 64 << 20 // the maps of finished frames kept, at least 2
 )
 

@@ -14,7 +14,7 @@ func TestRecycledFiles(t *testing.T) {
 		s := mustOpen(t, o)
 		old := pattern(20, 0, o.FrameSize)
 		var ids []uint64
-		for range 4 {
+		for range maxSpares + 2 {
 			ids = append(ids, finished(t, s, "k", old, o.FrameSize, 0))
 		}
 		if err := s.Remove(ids...); err != nil {
