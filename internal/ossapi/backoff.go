@@ -36,9 +36,9 @@ func (b *Backoff) Next(cause error) (time.Duration, error) {
 	if elapsed := now.Sub(b.first); b.MaxElapsed > 0 && elapsed >= b.MaxElapsed {
 		return 0, fmt.Errorf("%w after %v: %w", ErrRetriesExhausted, elapsed.Round(time.Millisecond), cause)
 	}
-	d := b.Min << min(b.failures-1, 30)
-	if d > b.Max || d <= 0 {
-		d = b.Max
+	d := b.Max
+	if shift := min(b.failures-1, 30); b.Min <= b.Max>>shift {
+		d = b.Min << shift // no overflow: at most Max
 	}
 	return d/2 + rand.N(d/2+1), nil
 }

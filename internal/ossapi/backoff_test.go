@@ -32,6 +32,21 @@ func TestBackoffGrowsWithJitterAndCaps(t *testing.T) {
 	}
 }
 
+// TestBackoffLongWaitsDoNotWrap: a wait that doubling would take past the
+// largest Duration stays at Max instead of wrapping to a short one.
+func TestBackoffLongWaitsDoNotWrap(t *testing.T) {
+	b := Backoff{Min: 1<<40 + 1, Max: 1 << 62} // Min << 24 wraps to 1 << 24: 17 ms
+	for i := range 40 {
+		d, err := b.Next(errors.New("503"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d < b.Min/2 {
+			t.Fatalf("failure %d: wait %v, shorter than the first", i+1, d)
+		}
+	}
+}
+
 func TestBackoffGivesUp(t *testing.T) {
 	cause := errors.New("503")
 	b := Backoff{Min: time.Millisecond, Max: time.Millisecond, MaxAttempts: 3}
