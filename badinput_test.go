@@ -55,6 +55,7 @@ func TestNewWriterRejectsBadArguments(t *testing.T) {
 		{name: "max inflight MaxInt", opts: []ossappend.Option{ossappend.WithMaxInflight(math.MaxInt)}, says: "max inflight"},
 		{name: "max inflight MaxInt-1", opts: []ossappend.Option{ossappend.WithMaxInflight(math.MaxInt - 1)}, says: "max inflight"},
 		{name: "frames over 64 GiB", opts: []ossappend.Option{ossappend.WithMaxInflight(64), ossappend.WithFlushSize(1 << 30)}, says: "more than"},
+		{name: "more frames than 65536", opts: []ossappend.Option{ossappend.WithMaxInflight(1 << 20), ossappend.WithFlushSize(1)}, says: "max inflight 1048576: want 1 to 65536"},
 		{name: "concurrency MaxInt", opts: []ossappend.Option{ossappend.WithConcurrency(math.MaxInt)}, says: "concurrency"},
 		{name: "5 GiB frames with a codec", opts: []ossappend.Option{ossappend.WithFlushSize(5 << 30), ossappend.WithCodec(compress.Zstd(1))}, says: "incompressible"},
 		{name: "key too long to rotate", bucket: bucket, key: strings.Repeat("k", 1022), says: "rotated name"},

@@ -3,9 +3,11 @@ package ossappend
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 
+	"github.com/ossappend/ossappend/compress"
 	"golang.org/x/sync/semaphore"
 )
 
@@ -17,10 +19,13 @@ import (
 // stored, or, for a writer made WithNonBlocking, drops its bytes (see
 // ErrDropped); Stats.BudgetWaits counts the waits.
 //
-// The budget counts the buffers Write fills. A compressed frame's encoded
-// bytes replace its buffer once encoded, and are counted in its place;
-// only an incompressible frame's encoding is a little larger, by at most
-// the codec's MaxEncodedLen. The buffers themselves are the budget's: a
+// The budget counts the buffers Write fills. A writer with a codec draws
+// for each buffer the room its encoding may take, if that is more (the
+// codec's MaxEncodedLen, rounded up to a buffer size: an eighth more for
+// a frame of a few MiB), and the encoded bytes then take the buffer's
+// place, in the buffer itself when they fit. The compressors' own scratch
+// buffers, one per compressor in the process, are outside any budget.
+// The buffers themselves are the budget's: a
 // buffer its writers are done with waits for the next of them to need one
 // of its size, and the budget lets go of such spare buffers before it
 // makes a new one that would take it past its size, so that the frames'
@@ -45,11 +50,24 @@ func NewBudget(limit int64) *Budget {
 // Used returns the bytes the writers' frames hold now.
 func (b *Budget) Used() int64 { return b.used.Load() }
 
-func (b *Budget) check(flushSize int) error {
-	if b.limit < int64(flushSize) {
-		return fmt.Errorf("%w: budget of %d bytes: smaller than the flush size %d", ErrInvalidArgument, b.limit, flushSize)
+// check checks that a frame of flushSize bytes, which draws need, fits
+// in the budget.
+func (b *Budget) check(flushSize int, need int64) error {
+	if b.limit < need {
+		return fmt.Errorf("%w: budget of %d bytes: smaller than a frame of the flush size %d, which takes %d with the codec's room to encode it", ErrInvalidArgument, b.limit, flushSize, need)
 	}
 	return nil
+}
+
+// draw is what a frame whose buffer has capacity c draws on the budget of
+// a writer with config cfg: c, or, with a codec, the room the frame's
+// encoding may take, which replaces the buffer once it is encoded (see
+// encodeFrame), if that is more.
+func (cfg *config) draw(c int) int64 {
+	if compress.IsNone(cfg.codec) {
+		return int64(c)
+	}
+	return int64(max(c, bufferCap(cfg.codec.MaxEncodedLen(c), math.MaxInt)))
 }
 
 // tryAcquire draws n bytes if they are there.

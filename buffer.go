@@ -3,6 +3,7 @@ package ossappend
 import (
 	"math/bits"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ossappend/ossappend/internal/spool"
@@ -31,6 +32,35 @@ type frame struct {
 	// ready carries one token from the compressor to the append loop when
 	// enc is ready; it is reused from use to use.
 	ready chan struct{}
+	// state says who holds a frame given to the compressors: once the
+	// writer is aborted, the append loop stops waiting for its encoding
+	// and leaves the frame's buffers to the compressor (see wait).
+	state     atomic.Int32
+	abandoned bool // the append loop's note that it left the frame so
+}
+
+// The states of a frame given to the compressors.
+const (
+	encoding  int32 = iota // the compressor holds it
+	encoded                // enc is ready, and the ready token on its way
+	abandoned              // the append loop left it: the compressor gives its buffers back
+)
+
+// wait waits for the frame's encoding, or until done is closed; then it
+// abandons the frame, unless its encoding has just finished, and says
+// whether the frame is encoded. The append loop alone calls it.
+func (f *frame) wait(done <-chan struct{}) bool {
+	select {
+	case <-f.ready:
+		return true
+	case <-done:
+		if f.state.CompareAndSwap(encoding, abandoned) {
+			f.abandoned = true
+			return false
+		}
+		<-f.ready
+		return true
+	}
 }
 
 // avail is the room left in the frame's buffer as it is now; the buffer
@@ -94,6 +124,7 @@ func (p *framePool) put(f *frame) {
 	f.buf, f.enc, f.n = nil, nil, 0
 	f.err, f.seq, f.base, f.due, f.cost = nil, 0, "", time.Time{}, 0
 	f.fill, f.spoolID, f.crc, f.hasCRC = nil, 0, 0, false
+	f.abandoned = false
 	p.mu.Lock()
 	p.free = append(p.free, f) // within the capacity of the slots
 	p.mu.Unlock()

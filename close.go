@@ -34,7 +34,7 @@ func (w *Writer) Shutdown(ctx context.Context) error {
 		return w.closeErr
 	}
 	defer close(w.closeDone)
-	w.beginClose() // wakes writers waiting for a frame or for the budget
+	w.unblockAll() // wakes writes waiting for a frame, the budget or the spool
 	if ctx.Err() != nil {
 		w.abort(ctx.Err()) // before the last frame is queued: send nothing more
 	}
@@ -94,7 +94,9 @@ func (w *Writer) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// Key returns the key of the object being written: the one given to
-// NewWriter until the writer rotates (see WithMaxObjectSize and
-// ErrConflict).
+// Key returns the key of the object being written: the newest object of
+// the chain that NewWriter resumed (the key given to it, when the chain
+// is new; with WithKeyLayout, the period's key), then each key the writer
+// moves to, when it rotates (see WithMaxObjectSize and ErrConflict) or
+// rolls into a new period.
 func (w *Writer) Key() string { return *w.key.Load() }

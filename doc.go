@@ -53,12 +53,13 @@
 //     waits for the append loop, and stops the goroutines.
 //
 // At most MaxInflight+1 frames exist in memory, so memory is bounded (a
-// Budget bounds many writers' together, budget.go); when all are in use,
-// Write waits (or, with WithNonBlocking, drops and says so), unless a
-// spool takes the frames on disk. The lock that Write, the timer and Flush
-// share is never held while waiting, for a frame or for the network. What the writer cannot return to a
-// caller (a conflict it moved away from, dropped bytes, the error that
-// stopped it) goes to the error handler (errors.go).
+// Budget bounds many writers' together, budget.go; ReadFrom adds one
+// frame-sized buffer, readfrom.go); when all are in use, Write waits (or,
+// with WithNonBlocking, drops and says so), unless a spool takes the
+// frames on disk. The lock that Write, the timer and Flush share is never
+// held while waiting, for a frame or for the network. What the writer
+// cannot return to a caller (a conflict it moved away from, dropped bytes,
+// the error that stopped it) goes to the error handler (errors.go).
 //
 // # Guarantees
 //

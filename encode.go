@@ -1,6 +1,7 @@
 package ossappend
 
 import (
+	"context"
 	"math"
 	"runtime"
 	"sync"
@@ -34,6 +35,7 @@ type encodeState struct {
 
 // encode hands a queued frame to the compressors.
 func (w *Writer) encode(f *frame) {
+	f.state.Store(encoding)
 	c := &compressors
 	c.mu.Lock()
 	w.enc.waiting = append(w.enc.waiting, f)
@@ -84,12 +86,35 @@ func compressFrames() {
 // on the frame holds only its encoded bytes. A frame whose encoding is much
 // smaller than the room the codec asked for moves to a buffer that fits.
 // A spooled frame also gets the CRC-64 of its encoding here, in parallel,
-// which the record of its append needs.
+// which the record of its append needs. Once the writer is aborted, frames
+// are not encoded, and a frame the append loop has abandoned meanwhile
+// has its buffers given back here.
 func (w *Writer) encodeFrame(f *frame) {
+	if w.ctx.Err() != nil {
+		f.err = context.Cause(w.ctx) // not to be sent: spare the work
+		w.encoded(f)
+		return
+	}
 	codec := w.cfg.codec
 	scratch := getBuffer(bufferCap(codec.MaxEncodedLen(len(f.buf)), math.MaxInt))
 	enc, err := codec.Encode(scratch, f.buf)
-	if fit := bufferCap(len(enc), math.MaxInt); err == nil && fit < cap(enc) {
+	switch fit := bufferCap(len(enc), math.MaxInt); {
+	case err != nil:
+		putBuffer(enc)
+		enc = nil
+	case w.cfg.budget != nil:
+		// The frame's draw pays for its encoding: into its own buffer, or
+		// one the budget makes within the draw.
+		dst := f.buf[:0]
+		if len(enc) > cap(dst) {
+			dst = w.getBuf(fit)
+			w.putBuf(f.buf)
+		}
+		f.buf = nil
+		dst = append(dst, enc...)
+		putBuffer(enc)
+		enc = dst
+	case fit < cap(enc):
 		small := append(getBuffer(fit), enc...)
 		putBuffer(enc)
 		enc = small
@@ -99,5 +124,20 @@ func (w *Writer) encodeFrame(f *frame) {
 	if w.sp != nil && err == nil {
 		f.crc, f.hasCRC = ossapi.CRC64(enc), true
 	}
-	f.ready <- struct{}{}
+	w.encoded(f)
+}
+
+// encoded hands the frame back to the append loop, or, if the loop has
+// abandoned it, gives its buffers back (the frame itself stays out of the
+// pool: the writer is ending).
+func (w *Writer) encoded(f *frame) {
+	if f.state.CompareAndSwap(encoding, encoded) {
+		f.ready <- struct{}{}
+		return
+	}
+	w.putBuf(f.buf)
+	w.putBuf(f.enc)
+	if b := w.cfg.budget; b != nil {
+		b.release(f.cost)
+	}
 }

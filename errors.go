@@ -69,6 +69,7 @@ func (w *Writer) failLocked(err error) {
 		return
 	}
 	w.queueLocked()
+	w.unblockAll() // writes waiting for room see the failure
 	if w.ctx.Err() == nil {
 		w.report(err) // not the abort Shutdown asked for
 	}

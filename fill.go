@@ -52,29 +52,37 @@ func (w *Writer) newFrameLocked(need int) (*frame, error) {
 	// alike, or what this write needs.
 	size := w.cfg.flushSize
 	c := bufferCap(max(need, w.fill.hint), size)
-	if b := w.cfg.budget; b != nil && !b.tryAcquire(int64(c)) {
+	cost := w.cfg.draw(c)
+	if b := w.cfg.budget; b != nil && !b.tryAcquire(cost) {
 		c = bufferCap(need, size)
-		if !b.tryAcquire(int64(c)) {
+		cost = w.cfg.draw(c)
+		if !b.tryAcquire(cost) {
 			if w.cfg.nonBlocking {
 				w.frames.put(f)
 				return nil, errDropped
 			}
 			w.fill.budgetWaits++
 			w.mu.Unlock()
-			ok := b.acquire(w.closing, int64(c))
+			ok := b.acquire(w.unblock, cost)
 			w.mu.Lock()
 			if !ok {
 				w.frames.put(f)
+				if err := w.usableLocked(); err != nil {
+					return nil, err
+				}
 				return nil, errClosed
 			}
 			if err := w.usableLocked(); err != nil {
-				b.release(int64(c))
+				b.release(cost)
 				w.frames.put(f)
 				return nil, err
 			}
 		}
 	}
-	f.buf, f.cost = w.getBuf(c), int64(c)
+	f.buf = w.getBuf(c)
+	if w.cfg.budget != nil {
+		f.cost = cost
+	}
 	w.cur = f
 	w.startLocked(f)
 	return f, nil
@@ -90,9 +98,12 @@ func (w *Writer) takeFrameLocked() (*frame, error) {
 		return nil, errDropped
 	}
 	w.mu.Unlock()
-	f := w.frames.get(w.closing.Done())
+	f := w.frames.get(w.unblock.Done())
 	w.mu.Lock()
 	if f == nil {
+		if err := w.usableLocked(); err != nil {
+			return nil, err
+		}
 		return nil, errClosed
 	}
 	if err := w.usableLocked(); err != nil {
@@ -108,10 +119,11 @@ func (w *Writer) takeFrameLocked() (*frame, error) {
 func (w *Writer) growLocked(f *frame, n int) bool {
 	c := min(max(2*cap(f.buf), bufferCap(len(f.buf)+n, w.cfg.flushSize)), w.cfg.flushSize)
 	if b := w.cfg.budget; b != nil {
-		if !b.tryAcquire(int64(c - cap(f.buf))) {
+		more := w.cfg.draw(c) - f.cost
+		if !b.tryAcquire(more) {
 			return false
 		}
-		f.cost += int64(c - cap(f.buf))
+		f.cost += more
 	}
 	nb := append(w.getBuf(c), f.buf...)
 	w.putBuf(f.buf)

@@ -86,9 +86,12 @@ func (w *Writer) settle(f *frame, stored bool) {
 	w.settled = f.seq
 	w.wakeLocked()
 	w.pmu.Unlock()
+	if f.abandoned {
+		return // its compressor gives its buffers back
+	}
 	w.putBuf(f.buf)
 	if w.compressed {
-		putBuffer(f.enc)
+		w.putBuf(f.enc)
 	}
 	if b := w.cfg.budget; b != nil {
 		b.release(f.cost)
@@ -146,10 +149,12 @@ func (a *appender) run() error {
 		}
 		stored := false
 		if w.failure.Load() == nil {
-			err := group[0].err
+			var err error
 			switch {
-			case err != nil:
-				err = fmt.Errorf("ossappend: compress frame %d: %w", group[0].seq, err)
+			case group[0].abandoned, w.ctx.Err() != nil:
+				err = fmt.Errorf("ossappend: shutdown: %w", context.Cause(w.ctx))
+			case group[0].err != nil:
+				err = fmt.Errorf("ossappend: compress frame %d: %w", group[0].seq, group[0].err)
 			case group[0].base != a.base:
 				if err = a.roll(group[0].base); err == nil {
 					err = a.store(newBody(group))
@@ -175,10 +180,11 @@ func (a *appender) run() error {
 // nextGroup waits for the next frame to be encoded, and returns it with
 // the frames after it that are encoded already, as many as one append
 // takes: at most MaxAppendSize bytes, of one period, and no more than fit
-// in the object before it must rotate. When appends are quick, a group is one frame;
-// when frames queue up behind a slow one, the next append takes them all
-// at once. A frame whose encoding failed travels alone. nextGroup returns
-// nil once the queue is closed and empty.
+// in the object before it must rotate. When appends are quick, a group is
+// one frame; when frames queue up behind a slow one, the next append takes
+// them all at once. A frame whose encoding failed, or that an aborted
+// writer left to its compressor, travels alone. nextGroup returns nil once
+// the queue is closed and empty.
 func (a *appender) nextGroup() []*frame {
 	if len(a.next) == 0 {
 		if a.queue == nil {
@@ -195,17 +201,26 @@ func (a *appender) nextGroup() []*frame {
 		return group
 	}
 	first := a.next[0]
+	if first.abandoned {
+		return a.cut(1)
+	}
 	n := int64(len(first.enc))
 	limit := min(int64(a.w.cfg.maxAppendSize), a.w.cfg.maxObjectSize-a.pos)
 	k := 1
 	for first.err == nil && a.take(k) {
 		f := a.next[k]
-		if f.err != nil || f.base != first.base || n+int64(len(f.enc)) > limit {
+		if f.abandoned || f.err != nil || f.base != first.base || n+int64(len(f.enc)) > limit {
 			break
 		}
 		n += int64(len(f.enc))
 		k++
 	}
+	return a.cut(k)
+}
+
+// cut takes the first k frames of next, which are encoded (or abandoned),
+// as a group.
+func (a *appender) cut(k int) []*frame {
 	group := a.next[:k:k]
 	a.next = a.next[k:]
 	a.ready -= k
@@ -245,11 +260,12 @@ func (a *appender) take(i int) bool {
 	return true
 }
 
-// await waits until frame i of next is encoded.
+// await waits until frame i of next is encoded, or, once the writer is
+// aborted, abandoned (frame.wait).
 func (a *appender) await(i int) {
 	for a.ready <= i {
 		if a.w.compressed {
-			<-a.next[a.ready].ready
+			a.next[a.ready].wait(a.w.ctx.Done())
 		}
 		a.ready++
 	}

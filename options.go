@@ -41,6 +41,9 @@ const (
 	// maxFrameMemory bounds (MaxInflight+1) × FlushSize, the memory of a
 	// writer's frames: 64 GiB, or what the platform can address.
 	maxFrameMemory = min(64<<30, math.MaxInt)
+	// maxInflight bounds WithMaxInflight: each frame costs a little memory
+	// even before it holds bytes.
+	maxInflight = 1 << 16
 	// maxConcurrency bounds WithConcurrency.
 	maxConcurrency = 1024
 	// maxSpoolFrame bounds FlushSize with a spool.
@@ -112,7 +115,7 @@ func WithFlushInterval(d time.Duration) Option { return func(c *config) { c.flus
 // WithMaxInflight sets how many queued frames may wait for compression or
 // be on their way to OSS before Write blocks (default DefaultMaxInflight,
 // 4). Memory is bounded by about (n + 1) × FlushSize, twice that with a
-// compressing codec. It must be at least 1, and (n + 1) × FlushSize at
+// compressing codec. It must be 1 to 65536, and (n + 1) × FlushSize at
 // most 64 GiB.
 func WithMaxInflight(n int) Option { return func(c *config) { c.maxInflight = n } }
 
@@ -175,7 +178,8 @@ func WithRotateKey(fn func(key string, seq int) string) Option {
 func WithRetry(r Retry) Option { return func(c *config) { c.retry = r } }
 
 // WithSealOnClose seals each object with SealAppendObject when the writer
-// is done with it: on Close and when it rotates away for size. A sealed
+// is done with it: on Close, when it rotates away for size, and when it
+// rolls into a new period (WithKeyLayout). A sealed
 // object accepts no more appends. The client must have SealAppendObject,
 // as *oss.Client does.
 func WithSealOnClose() Option { return func(c *config) { c.sealOnClose = true } }
@@ -190,7 +194,6 @@ func WithFailOnConflict() Option { return func(c *config) { c.failOnConflict = t
 // error handler hears of it at most once a second.
 func WithNonBlocking() Option { return func(c *config) { c.nonBlocking = true } }
 
-// validate checks the options together, for a writer of key through c.
 // WithMaxAppendSize caps the bytes one AppendObject sends (default 64
 // MiB). Appends to an object go one at a time,
 // each at the object's length, so when frames queue up behind a slow
@@ -240,6 +243,7 @@ func WithClock(clock Clock) Option { return func(c *config) { c.clock = clock } 
 // by MaxInflight alone.
 func WithBudget(b *Budget) Option { return func(c *config) { c.budget = b } }
 
+// validate checks the options together, for a writer of key through c.
 func (c *config) validate(client Client, key string) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrInvalidArgument, fmt.Sprintf(format, args...))
@@ -259,8 +263,8 @@ func (c *config) validate(client Client, key string) error {
 			c.flushSize, c.codec.Name(), c.codec.MaxEncodedLen(c.flushSize), c.maxObjectSize)
 	case c.flushInterval < 0:
 		return bad("flush interval %v: want 0 (off) or more", c.flushInterval)
-	case c.maxInflight < 1:
-		return bad("max inflight %d: want at least 1", c.maxInflight)
+	case c.maxInflight < 1 || c.maxInflight > maxInflight:
+		return bad("max inflight %d: want 1 to %d", c.maxInflight, maxInflight)
 	case c.maxInflight >= maxFrameMemory/c.flushSize:
 		return bad("max inflight %d with flush size %d: the frames would take more than %d bytes", c.maxInflight, c.flushSize, int64(maxFrameMemory))
 	case c.concurrency < 1 || c.concurrency > maxConcurrency:
@@ -281,7 +285,7 @@ func (c *config) validate(client Client, key string) error {
 		return bad("spool sync %v: want 0 (off) or more", c.spoolSync)
 	}
 	if c.budget != nil {
-		if err := c.budget.check(c.flushSize); err != nil {
+		if err := c.budget.check(c.flushSize, c.draw(c.flushSize)); err != nil {
 			return err
 		}
 	}

@@ -29,7 +29,9 @@ var chunks = sync.Pool{New: func() any { return new([readChunk]byte) }}
 // A reader that fills what it is asked for (a file, an in-memory reader)
 // is read a frame at a time into a buffer of ReadFrom's own, which then
 // becomes the frame: the bytes are copied once. The bytes of a Read that
-// leaves room are copied into the current frame.
+// leaves room are copied into the current frame. Only one ReadFrom of a
+// writer at a time has such a buffer, so memory stays bounded: calls made
+// meanwhile read 64 KiB at a time and copy.
 func (w *Writer) ReadFrom(r io.Reader) (total int64, err error) {
 	w.mu.Lock()
 	err = w.usableLocked()
@@ -37,7 +39,8 @@ func (w *Writer) ReadFrom(r io.Reader) (total int64, err error) {
 	if err != nil {
 		return 0, err
 	}
-	if w.cfg.budget == nil && w.sp == nil && w.cfg.flushSize <= maxReadFrame {
+	if w.cfg.budget == nil && w.sp == nil && w.cfg.flushSize <= maxReadFrame && w.readingFrames.CompareAndSwap(false, true) {
+		defer w.readingFrames.Store(false)
 		return w.readFrames(r)
 	}
 	return w.readChunks(r)

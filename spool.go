@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -154,11 +155,11 @@ func (w *Writer) openSpool(ctx context.Context, base string) error {
 }
 
 // settleRecorded decides the fate of the frames an earlier writer left,
-// by the append it recorded last: if that append's first frame is still
-// there, HeadObject (and a ranged GetObject, if the object grew past it)
-// tells whether it landed; if it is gone, the append landed and its frames
-// were being removed. The frames of an append that landed are removed;
-// the others are returned, to be sent.
+// by the append it recorded last: if that append's first frame is gone,
+// and not set aside as damaged, the append landed and its frames were
+// being removed; otherwise HeadObject (and a ranged GetObject, if the
+// object grew past it) tells whether it landed. The frames of an append
+// that landed are removed; the others are returned, to be sent.
 func (w *Writer) settleRecorded(ctx context.Context, rec spool.Recovery) ([]spool.Frame, error) {
 	frames, in := rec.Frames, rec.Intent
 	if in == nil {
@@ -177,8 +178,17 @@ func (w *Writer) settleRecorded(ctx context.Context, rec spool.Recovery) ([]spoo
 	if start >= end {
 		return frames, nil // none of them left
 	}
-	if frames[start].ID == in.First {
-		if !w.compressed {
+	hurt := false // a frame of the append was set aside, whole or in part
+	for _, d := range rec.Damaged {
+		hurt = hurt || (d.ID >= in.First && d.ID <= in.Last)
+	}
+	if frames[start].ID == in.First || hurt {
+		switch {
+		case !w.compressed && hurt:
+			// What was sent is no longer all in the spool: lengths alone
+			// tell whether the append landed.
+			in.CRCKnown = false
+		case !w.compressed:
 			var err error
 			if in.BodyCRC, err = w.sentCRC(frames[start:end]); err != nil {
 				return nil, err
@@ -292,7 +302,7 @@ func (w *Writer) newSpoolFrameLocked() (*frame, error) {
 		w.mu.Unlock()
 		select {
 		case <-freed:
-		case <-w.closing.Done():
+		case <-w.unblock.Done():
 		}
 		w.mu.Lock()
 		if err := w.usableLocked(); err != nil {
@@ -389,13 +399,14 @@ func (w *Writer) load() error {
 		if f == nil {
 			return nil // aborted
 		}
-		c := bufferCap(int(next.n), w.cfg.flushSize)
+		c := bufferCap(int(next.n), math.MaxInt) // larger than FlushSize, if an earlier writer's was
 		if b := w.cfg.budget; b != nil {
-			if !b.acquire(w.ctx, int64(c)) {
+			cost := min(w.cfg.draw(c), b.limit) // what could never be drawn would wait forever
+			if !b.acquire(w.ctx, cost) {
 				w.frames.put(f)
 				return nil
 			}
-			f.cost = int64(c)
+			f.cost = cost
 		}
 		buf, err := sp.s.Read(next.id, w.getBuf(c))
 		if err != nil {
@@ -535,16 +546,13 @@ func (a *appender) ghostGroup() []*frame {
 		k++
 	}
 	a.await(k - 1)
-	for i := 1; i < k; i++ {
-		if a.next[i].err != nil {
-			k = i // it travels alone
+	for i := range k {
+		if f := a.next[i]; f.abandoned || f.err != nil {
+			k = max(i, 1) // it travels alone
 			break
 		}
 	}
-	group := a.next[:k:k]
-	a.next = a.next[k:]
-	a.ready -= k
-	return group
+	return a.cut(k)
 }
 
 // isGhost says whether group holds the ghost's frames.

@@ -61,7 +61,7 @@ type Stats struct {
 	SpoolRecovered, SpoolFoundStored, SpoolDamaged int64
 	// FailingSince is when the requests of the append loop began to fail,
 	// while they keep failing (OSS unreachable, refusing, answering 5xx):
-	// it goes back to the zero time at the next request that succeeds.
+	// it goes back to the zero time once an append is stored.
 	FailingSince time.Time
 	// LastFailure is the error of the latest failed request while
 	// FailingSince is set, and nil otherwise.

@@ -50,12 +50,13 @@ type Writer struct {
 	fill   fillCounts
 	timer  Timer // queues cur when it is due
 
-	queue      chan *frame        // queued frames, in order, to the append loop
-	compressed bool               // frames go to the shared compressors
-	enc        encodeState        // this writer's part in them (encode.go)
-	notes      chan error         // reports for the error handler; nil without one
-	closing    context.Context    // canceled when Close or Shutdown begins
-	beginClose context.CancelFunc // cancels closing
+	queue         chan *frame        // queued frames, in order, to the append loop
+	compressed    bool               // frames go to the shared compressors
+	enc           encodeState        // this writer's part in them (encode.go)
+	notes         chan error         // reports for the error handler; nil without one
+	readingFrames atomic.Bool        // a ReadFrom reads a frame at a time (readfrom.go)
+	unblock       context.Context    // canceled when Close or Shutdown begins or the writer fails
+	unblockAll    context.CancelFunc // cancels unblock: every wait of a Write ends
 
 	closeOnce sync.Once
 	closeDone chan struct{} // closed when the first Close has finished
@@ -106,6 +107,7 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 	}
 	w := &Writer{client: c, bucket: bucket, cfg: cfg, period: period{key: key}}
 	w.compressed = !compress.IsNone(cfg.codec)
+	w.unblock, w.unblockAll = context.WithCancel(context.Background())
 	if err := w.checkKey(key); err != nil {
 		return nil, fmt.Errorf("ossappend: %w", err)
 	}
@@ -135,7 +137,6 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 
 	w.closeDone = make(chan struct{})
 	w.progress = make(chan struct{})
-	w.closing, w.beginClose = context.WithCancel(context.Background())
 	w.key.Store(&start.key)
 	w.ctx, w.abort = context.WithCancelCause(context.Background())
 	if w.notes != nil {

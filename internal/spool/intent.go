@@ -189,7 +189,7 @@ func (s *Spool) loadIntent() (uint64, error) {
 		if newest == nil {
 			reason = fmt.Sprintf("damaged intent record (%s); no valid one left", strings.Join(problems, "; "))
 		}
-		if err := s.setAside(path, nil, reason); err != nil {
+		if err := s.setAside(path, 0, nil, reason); err != nil {
 			return 0, fmt.Errorf("%s: %w", what, err)
 		}
 		// The valid record, alone, into a new file.

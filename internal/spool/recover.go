@@ -29,9 +29,9 @@ func (s *Spool) recoverFrames(entries []os.DirEntry) (uint64, error) {
 			// Create had not made it a frame: no byte was committed to it.
 			err = os.Remove(path)
 		case kind == otherName:
-			err = s.setAside(path, nil, "not a frame file: its name is not <16 hex digits>.frame")
+			err = s.setAside(path, 0, nil, "not a frame file: its name is not <16 hex digits>.frame")
 		case !e.Type().IsRegular():
-			err = s.setAside(path, nil, "not a frame file: not a regular file")
+			err = s.setAside(path, 0, nil, "not a frame file: not a regular file")
 		default:
 			err = s.recoverFrame(id, path)
 		}
@@ -56,15 +56,15 @@ func (s *Spool) recoverFrame(id uint64, path string) error {
 	}
 	if ex.fatal != "" {
 		f.Close()
-		return s.setAside(path, nil, ex.fatal)
+		return s.setAside(path, id, nil, ex.fatal)
 	}
 	switch {
 	case len(ex.problems) > 0 && ex.n == 0:
 		f.Close()
-		return s.setAside(path, nil, strings.Join(ex.problems, "; ")+"; no committed byte checks out")
+		return s.setAside(path, id, nil, strings.Join(ex.problems, "; ")+"; no committed byte checks out")
 	case len(ex.problems) > 0:
 		reason := fmt.Sprintf("%s; kept the first %d bytes", strings.Join(ex.problems, "; "), ex.n)
-		if err := s.setAside(path, f, reason); err != nil {
+		if err := s.setAside(path, id, f, reason); err != nil {
 			return err
 		}
 	case ex.n == 0:
@@ -102,8 +102,9 @@ func seal(f *os.File, ex examined) error {
 
 // setAside puts a damaged file into the quarantine directory with a
 // reason file beside it, and reports it in Recovered: it moves the file,
-// or, given from (the file open), copies it and leaves it in place.
-func (s *Spool) setAside(path string, from *os.File, reason string) error {
+// or, given from (the file open), copies it and leaves it in place. id is
+// the frame's, or 0 for a file that is no frame's.
+func (s *Spool) setAside(path string, id uint64, from *os.File, reason string) error {
 	reason = strings.ReplaceAll(reason, "\n", " ")
 	dst, err := quarantineName(filepath.Join(s.dir, quarantineDir), filepath.Base(path))
 	if err != nil {
@@ -123,7 +124,7 @@ func (s *Spool) setAside(path string, from *os.File, reason string) error {
 	if err := durable.SyncDir(filepath.Dir(dst)); err != nil {
 		return err
 	}
-	s.rec.Damaged = append(s.rec.Damaged, Damage{Path: dst, Reason: reason})
+	s.rec.Damaged = append(s.rec.Damaged, Damage{Path: dst, ID: id, Reason: reason})
 	return nil
 }
 

@@ -79,6 +79,7 @@ type Frame struct {
 // Damage is a file Open set aside.
 type Damage struct {
 	Path   string // where it is now, in the quarantine directory
+	ID     uint64 // the frame's ID; 0 for a file that is no frame's
 	Reason string // one line
 }
 
