@@ -107,7 +107,7 @@ func (w *Writer) encodeFrame(f *frame) {
 		// one the budget makes within the draw.
 		dst := f.buf[:0]
 		if len(enc) > cap(dst) {
-			dst = w.getBuf(fit)
+			dst = w.getBuf(len(enc)) // the budget's buffers come in any size
 			w.putBuf(f.buf)
 		}
 		f.buf = nil

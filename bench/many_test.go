@@ -13,7 +13,7 @@ func TestManyWritersStoreEveryLine(t *testing.T) {
 	block := NewWorkload(DefaultSeed).Text(1 << 20)
 	for _, cfg := range []ManyConfig{
 		{Writers: 50, Lines: 3, Codec: compress.None()},
-		{Writers: 50, Lines: 3, Codec: compress.Zstd(compress.DefaultZstdLevel), Busy: 5, BusyBytes: 512 << 10, Budget: 4 << 20},
+		{Writers: 50, Lines: 3, Codec: compress.Zstd(compress.DefaultZstdLevel), Busy: 5, BusyBytes: 512 << 10, Budget: 8 << 20},
 	} {
 		r, err := ManyWriters(block, cfg)
 		if err != nil {
