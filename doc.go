@@ -24,9 +24,10 @@
 //     oldest byte is FlushInterval old, when the period of a key layout
 //     ends (layout.go), or by Flush and Close. Queuing numbers the frame
 //     and hands it to the pipeline; the next Write starts a new frame.
-//     With a spool (spool.go), the frame fills in a file's memory map,
-//     and queued, it waits on disk until the loader reads it back into
-//     the pipeline, as frames come free.
+//     With a spool (spool.go), the frame fills in a file's memory map;
+//     queued, it is finished on disk by the finisher (its checksum taken
+//     off the writer's lock) and waits there until the loader reads it
+//     back into the pipeline, as frames come free.
 //  3. With a codec, the process's compressors encode queued frames, each
 //     writer's in turn, each frame into a self-contained one (encode.go,
 //     package compress).

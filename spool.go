@@ -87,11 +87,13 @@ type spooler struct {
 	limit int64
 	fill  frame // the frame being filled: its buf is the file's map
 
-	mu      sync.Mutex
-	waiting []spooled     // finished frames not loaded yet, in order
-	more    chan struct{} // closed and replaced when waiting grows or ends
-	ended   bool          // Close has queued the last frame
-	freed   chan struct{} // closed and replaced when frames are removed
+	mu       sync.Mutex
+	filled   []spooled     // frames Write filled, to be finished on disk, in order
+	waiting  []spooled     // finished frames not loaded yet, in order
+	more     chan struct{} // closed and replaced when filled or waiting grows, or ends
+	ended    bool          // Close has queued the last frame
+	finished bool          // the finisher has finished the last frame, or stopped
+	freed    chan struct{} // closed and replaced when frames are removed
 
 	// ghost is the append an earlier writer recorded last, when recovery
 	// found it had not landed: a request of a process that died may still
@@ -112,6 +114,7 @@ type spooled struct {
 	seq  uint64
 	base string
 	n    int64
+	fill *spool.Filling // until the finisher has finished it
 }
 
 // spoolCounts are a spool's counters (Stats).
@@ -338,19 +341,66 @@ func (w *Writer) commitLocked(f *frame, n int) bool {
 	return true
 }
 
-// queueSpoolLocked finishes the spool's current frame on disk and queues
-// it for the loader.
+// queueSpoolLocked queues the spool's current frame for the finisher.
 func (w *Writer) queueSpoolLocked(f *frame) {
 	sp := w.sp
-	if err := f.fill.Finish(); err != nil {
-		w.failLocked(fmt.Errorf("ossappend: spool: %w", err))
-	}
 	sp.mu.Lock()
-	sp.waiting = append(sp.waiting, spooled{id: f.fill.ID, seq: f.seq, base: f.base, n: int64(f.n)})
-	close(sp.more)
-	sp.more = make(chan struct{})
+	sp.filled = append(sp.filled, spooled{id: f.fill.ID, seq: f.seq, base: f.base, n: int64(f.n), fill: f.fill})
+	sp.wakeLocked()
 	sp.mu.Unlock()
 	*f = frame{}
+}
+
+// wakeLocked wakes the finisher and the loader. sp.mu is held.
+func (sp *spooler) wakeLocked() {
+	close(sp.more)
+	sp.more = make(chan struct{})
+}
+
+// finishFrames is the finisher: it finishes the frames Write filled on
+// disk (their last checkpoint, with a checksum of the whole frame), in
+// order and off the writer's lock, and hands them to the loader. It stops
+// once Close has queued the last frame and it is finished, or when the
+// writer is aborted: closing the spool then leaves the frames not
+// finished checkpointed, for the next writer.
+func (w *Writer) finishFrames() error {
+	sp := w.sp
+	defer func() {
+		sp.mu.Lock()
+		sp.finished = true
+		sp.wakeLocked()
+		sp.mu.Unlock()
+	}()
+	for {
+		sp.mu.Lock()
+		for len(sp.filled) == 0 && !sp.ended {
+			more := sp.more
+			sp.mu.Unlock()
+			select {
+			case <-more:
+			case <-w.ctx.Done():
+				return nil
+			}
+			sp.mu.Lock()
+		}
+		if len(sp.filled) == 0 {
+			sp.mu.Unlock()
+			return nil
+		}
+		next := sp.filled[0]
+		sp.filled[0] = spooled{}
+		sp.filled = sp.filled[1:]
+		sp.mu.Unlock()
+		if err := next.fill.Finish(); err != nil {
+			w.fail(fmt.Errorf("ossappend: spool: %w", err))
+			return nil
+		}
+		next.fill = nil
+		sp.mu.Lock()
+		sp.waiting = append(sp.waiting, next)
+		sp.wakeLocked()
+		sp.mu.Unlock()
+	}
 }
 
 // endSpoolLocked tells the loader that no frame comes after those queued.
@@ -358,8 +408,7 @@ func (w *Writer) endSpoolLocked() {
 	sp := w.sp
 	sp.mu.Lock()
 	sp.ended = true
-	close(sp.more)
-	sp.more = make(chan struct{})
+	sp.wakeLocked()
 	sp.mu.Unlock()
 	if sp.syncTimer != nil {
 		sp.syncTimer.Stop()
@@ -376,7 +425,7 @@ func (w *Writer) load() error {
 	defer close(w.queue)
 	for {
 		sp.mu.Lock()
-		for len(sp.waiting) == 0 && !sp.ended {
+		for len(sp.waiting) == 0 && !sp.finished {
 			more := sp.more
 			sp.mu.Unlock()
 			select {

@@ -145,6 +145,7 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 	w.app = newAppender(w, w.period.key, start)
 	w.group.Go(w.app.run)
 	if w.sp != nil {
+		w.group.Go(w.finishFrames)
 		w.group.Go(w.load)
 	}
 	return w, nil

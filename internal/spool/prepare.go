@@ -31,6 +31,7 @@ const (
 type spare struct {
 	path string
 	m    *mapping
+	n    int // the data its last frame filled, faulted in with m
 }
 
 // prepared is a frame file made ready ahead, or why it could not be.
@@ -38,6 +39,7 @@ type prepared struct {
 	path      string
 	file      *os.File
 	m         *mapping
+	n         int // the data of m faulted in already, if m was recycled
 	err       error
 	noMapping bool // no map: the file system cannot allocate ahead, or mmap failed
 }
@@ -65,7 +67,7 @@ func (s *Spool) prepareFile() prepared {
 	s.mu.Lock()
 	var p prepared
 	if n := len(s.spares); n > 0 {
-		p.path, p.m = s.spares[n-1].path, s.spares[n-1].m
+		p.path, p.m, p.n = s.spares[n-1].path, s.spares[n-1].m, s.spares[n-1].n
 		s.spares = s.spares[:n-1]
 	} else {
 		s.spareSeq++
@@ -87,8 +89,11 @@ func (s *Spool) prepareFile() prepared {
 			p.noMapping = true
 			return p
 		}
+		prefault(p.m.b[:s.prefaultLen()])
+	} else if n := s.prefaultLen(); p.n < n {
+		// A recycled map has the pages its last frame filled.
+		prefault(p.m.b[pageSize+p.n : n])
 	}
-	prefault(p.m.b[:s.prefaultLen()])
 	return p
 }
 
@@ -183,7 +188,7 @@ func (s *Spool) letGo(id uint64, k keptMap) {
 // if kept, goes with it, or is released.
 func (s *Spool) recycle(id uint64) (bool, error) {
 	s.mu.Lock()
-	m := s.kept[id].m
+	m, filled := s.kept[id].m, int(s.kept[id].n)
 	delete(s.kept, id)
 	if s.ahead == nil || len(s.spares) >= maxSpares {
 		s.mu.Unlock()
@@ -206,7 +211,7 @@ func (s *Spool) recycle(id uint64) (bool, error) {
 		return false, err
 	}
 	s.mu.Lock()
-	s.spares = append(s.spares, spare{path: path, m: m})
+	s.spares = append(s.spares, spare{path: path, m: m, n: filled})
 	s.mu.Unlock()
 	return true, nil
 }

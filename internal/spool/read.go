@@ -18,10 +18,17 @@ func (e *damagedError) Unwrap() error { return ErrDamaged }
 // Read appends the data of finished frame id to dst, after checking it
 // against the frame's checksums (an error wrapping ErrDamaged if it does
 // not match). A frame that does not exist gives an error wrapping
-// fs.ErrNotExist.
+// fs.ErrNotExist. A frame this spool finished and still maps (see keep)
+// is copied from the map: those are the bytes committed, and Finish has
+// just taken their checksum.
 func (s *Spool) Read(id uint64, dst []byte) ([]byte, error) {
 	s.mu.Lock()
 	_, filling := s.fillings[id]
+	if k, ok := s.kept[id]; ok {
+		dst = append(dst, k.m.b[pageSize:pageSize+k.n]...) // under mu: letGo waits
+		s.mu.Unlock()
+		return dst, nil
+	}
 	s.mu.Unlock()
 	if filling {
 		return dst, fmt.Errorf("spool %s: read frame %d: it is still filling", s.dir, id)
