@@ -90,11 +90,19 @@ func (s *Spool) prepareFile() prepared {
 			return p
 		}
 		prefault(p.m.b[:s.prefaultLen()])
-	} else if n := s.prefaultLen(); p.n < n {
-		// A recycled map has the pages its last frame filled.
-		prefault(p.m.b[pageSize+p.n : n])
+	} else if lo, hi := refaultRange(p.n, s.prefaultLen()); lo < hi {
+		prefault(p.m.b[lo:hi])
 	}
 	return p
+}
+
+// refaultRange is the part of a recycled map to fault in again when a
+// frame may fill its first upTo bytes (header included) and the last frame
+// filled n bytes of data: the pages from the one where those bytes end,
+// whose start madvise needs aligned to a page (and touchPages, to make
+// aligned stores). Nothing (lo >= hi) if they reach upTo.
+func refaultRange(n, upTo int) (lo, hi int) {
+	return (pageSize + n) &^ (pageSize - 1), upTo
 }
 
 // minPrefault is the least of a frame's data prepare faults in.

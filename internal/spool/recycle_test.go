@@ -52,3 +52,28 @@ func TestRecycledFiles(t *testing.T) {
 		}
 	})
 }
+
+// The file of a short frame (1001 bytes) is recycled and prepared again
+// for the frames after it, faulted in from the page where those bytes end:
+// on arm64 faulting in from the byte itself stopped the process (SIGBUS).
+func TestRecycledShortFrame(t *testing.T) {
+	eachPath(t, func(t *testing.T, o Options) {
+		o.FrameSize = 1 << 20
+		s := mustOpen(t, o)
+		id := finished(t, s, "k", pattern(1, 0, 1001), 1001, 0)
+		if err := s.Remove(id); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			d := pattern(2+i, 0, 999)
+			f := fill(t, s, "k", d, 999, 0)
+			if err := f.Finish(); err != nil {
+				t.Fatal(err)
+			}
+			equalBytes(t, "frame", mustRead(t, s, f.ID), d)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
