@@ -344,6 +344,7 @@ func (w *Writer) commitLocked(f *frame, n int) bool {
 // queueSpoolLocked queues the spool's current frame for the finisher.
 func (w *Writer) queueSpoolLocked(f *frame) {
 	sp := w.sp
+	f.fill.End() // its room beyond its bytes is free for the next frame now
 	sp.mu.Lock()
 	sp.filled = append(sp.filled, spooled{id: f.fill.ID, seq: f.seq, base: f.base, n: int64(f.n), fill: f.fill})
 	sp.wakeLocked()

@@ -115,7 +115,10 @@
 //
 // Read checks a finished frame again: every record valid, no live
 // length, the newest record naming no more data than the file holds, and
-// the data matching its CRC; otherwise it fails with ErrDamaged.
+// the data matching its CRC; otherwise it fails with ErrDamaged. A frame
+// this spool finished and whose map it still keeps is copied from the map
+// instead: those are the bytes Finish has just checksummed, and nothing
+// writes to them since.
 //
 // # Intent record
 //
@@ -143,11 +146,13 @@
 // frame's file in the background (allocated, mapped, and as many pages
 // as the last frame filled, at least 256 KiB, faulted in with
 // MADV_POPULATE_WRITE), and keeps the maps of a few finished
-// frames; Remove makes up to two of their files spare files in DIR/spare,
-// which later frames reuse with their pages still mapped. A frame whose
-// map is kept is cut to its length only when the map is let go (Close,
-// or beyond 64 MiB of maps, at least two). Spare files are not frames:
-// Used does not count them (at most three of FrameSize bytes), nor the
+// frames; Remove makes up to eight of their files spare files in
+// DIR/spare, which later frames reuse with their pages still mapped (a
+// spare's map is faulted in again only beyond the page where its last
+// frame's bytes ended). A frame whose map is kept is cut to its length
+// only when the map is let go (Close, or beyond 64 MiB of maps, at least
+// two). Spare files are not frames: Used does not count them (at most
+// eight, and the one prepared ahead, of FrameSize bytes each), nor the
 // uncut part of frames whose maps are kept; Open deletes spare files and
 // cuts frames.
 package spool

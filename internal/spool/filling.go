@@ -59,6 +59,8 @@ type Filling struct {
 	m    *mapping // nil in modeWrite
 	ck   slot     // the last record Sync or Finish wrote
 	done bool
+
+	ended bool // End was called; under s.mu
 }
 
 // Create starts a new frame file for the chain whose first key is base.
@@ -263,12 +265,29 @@ func (f *Filling) Finish() error {
 	delete(s.fillings, f.ID)
 	s.lens[f.ID] = int64(f.n)
 	s.unsynced[f.ID] = true
-	s.used += int64(f.n) - int64(s.opts.FrameSize)
+	f.endLocked()
 	s.mu.Unlock()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("spool %s: finish frame %d: %w", s.dir, f.ID, s.atFrame(f.ID, err))
 	}
 	return nil
+}
+
+// End says that the frame takes no more bytes: from now on Used counts
+// it at its committed length, not at FrameSize, though it is not finished
+// yet. Commit must not be called after it; Finish must still be.
+func (f *Filling) End() {
+	f.s.mu.Lock()
+	f.endLocked()
+	f.s.mu.Unlock()
+}
+
+// endLocked counts the frame at its committed length, once. s.mu is held.
+func (f *Filling) endLocked() {
+	if !f.ended {
+		f.ended = true
+		f.s.used += int64(f.n) - int64(f.s.opts.FrameSize)
+	}
 }
 
 // atFrame makes the file errors in err name frame id's file, which a

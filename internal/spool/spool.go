@@ -215,7 +215,8 @@ func (s *Spool) Recovered() Recovery {
 func (s *Spool) Dir() string { return s.dir }
 
 // Used returns the bytes the frames take: the lengths of the finished
-// ones, and FrameSize for each one still filling.
+// ones and of those ended (Filling.End), and FrameSize for each one still
+// filling.
 func (s *Spool) Used() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
