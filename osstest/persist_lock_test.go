@@ -1,14 +1,14 @@
 package osstest
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/ossappend/ossappend/internal/testchild"
 )
 
 // A test binary started with childDirEnv set is a child process that
@@ -45,41 +45,18 @@ func childServer(dir string) int {
 
 // child is a running child server.
 type child struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	line  string // the first line it printed
+	*testchild.Child
+	line string // the first line it printed
 }
 
 func startChild(t *testing.T, dir string) *child {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), childDirEnv+"="+dir, "GORACE=atexit_sleep_ms=0")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	c := testchild.Start(t, childDirEnv+"="+dir)
+	line, err := c.Stdout.ReadString('\n')
 	if err != nil {
 		t.Fatalf("child printed nothing: %v", err)
 	}
-	return &child{cmd: cmd, stdin: stdin, line: strings.TrimSpace(line)}
+	return &child{Child: c, line: strings.TrimSpace(line)}
 }
 
 // wantInUse checks that err says dir is in use, on one line.
@@ -107,8 +84,8 @@ func TestDirInUseByAnotherProcess(t *testing.T) {
 		s.Close()
 	}
 	wantInUse(t, err, dir)
-	ch.stdin.Close()
-	if err := ch.cmd.Wait(); err != nil {
+	ch.Stdin.Close()
+	if err := ch.Cmd.Wait(); err != nil {
 		t.Fatalf("child: %v", err)
 	}
 
@@ -118,7 +95,7 @@ func TestDirInUseByAnotherProcess(t *testing.T) {
 		t.Fatalf("object holds %q", got)
 	}
 	ch = startChild(t, dir)
-	if err := ch.cmd.Wait(); ch.cmd.ProcessState.ExitCode() != 3 {
+	if err := ch.Cmd.Wait(); ch.Cmd.ProcessState.ExitCode() != 3 {
 		t.Fatalf("child on a directory in use: %v, %s", err, ch.line)
 	}
 	s.Close()
@@ -128,10 +105,10 @@ func TestDirInUseByAnotherProcess(t *testing.T) {
 	if ch.line != "ready" {
 		t.Fatalf("child: %s", ch.line)
 	}
-	if err := ch.cmd.Process.Kill(); err != nil {
+	if err := ch.Cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	_ = ch.cmd.Wait()
+	_ = ch.Cmd.Wait()
 	s = newServer(t, WithDir(dir))
 	if got := objectText(t, s, "bkt", "k"); got != "hello" {
 		t.Fatalf("object holds %q after the child was killed", got)

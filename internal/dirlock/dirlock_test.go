@@ -1,16 +1,16 @@
 package dirlock
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ossappend/ossappend/internal/testchild"
 )
 
 // A test binary started with childEnv set to a directory is a child
@@ -61,47 +61,16 @@ func methods(t *testing.T, f func(t *testing.T, portable bool)) {
 	t.Run("portable", func(t *testing.T) { portable = true; f(t, true) })
 }
 
-// holder is a child process that holds a lock.
-type holder struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-}
-
 // startChild starts a child on dir and returns it with the first line it
 // printed.
-func startChild(t *testing.T, dir string, portable bool) (*holder, string) {
+func startChild(t *testing.T, dir string, portable bool) (*testchild.Child, string) {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	// GORACE: a race-enabled child would otherwise wait a second at exit.
-	cmd.Env = append(os.Environ(), childEnv+"="+dir, portableEnv+"="+map[bool]string{true: "1"}[portable],
-		"GORACE=atexit_sleep_ms=0")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	h := &holder{cmd: cmd, stdin: stdin}
-	t.Cleanup(func() {
-		stdin.Close()
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	c := testchild.Start(t, childEnv+"="+dir, portableEnv+"="+map[bool]string{true: "1"}[portable])
+	line, err := c.Stdout.ReadString('\n')
 	if err != nil {
 		t.Fatalf("child printed nothing: %v", err)
 	}
-	return h, strings.TrimSpace(line)
+	return c, strings.TrimSpace(line)
 }
 
 func TestAcquireRelease(t *testing.T) {
@@ -175,13 +144,13 @@ func TestOtherProcess(t *testing.T) {
 		if !errors.Is(err, ErrLocked) {
 			t.Fatalf("Acquire while a child holds the lock: %v, want ErrLocked", err)
 		}
-		if want := "pid " + strconv.Itoa(h.cmd.Process.Pid); !strings.Contains(err.Error(), want) {
+		if want := "pid " + strconv.Itoa(h.Cmd.Process.Pid); !strings.Contains(err.Error(), want) {
 			t.Errorf("message %q does not name the owner (%s)", err, want)
 		}
-		if err := h.cmd.Process.Kill(); err != nil {
+		if err := h.Cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
-		_ = h.cmd.Wait()
+		_ = h.Cmd.Wait()
 
 		l, err := Acquire(dir)
 		if portable {
@@ -212,7 +181,7 @@ func TestChildRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		h, line := startChild(t, dir, portable)
-		if err := h.cmd.Wait(); err == nil || h.cmd.ProcessState.ExitCode() != 3 {
+		if err := h.Cmd.Wait(); err == nil || h.Cmd.ProcessState.ExitCode() != 3 {
 			t.Fatalf("child exit: %v (%s), want status 3", err, line)
 		}
 		if !strings.Contains(line, "pid "+strconv.Itoa(os.Getpid())) {
@@ -225,8 +194,8 @@ func TestChildRefused(t *testing.T) {
 		if line != "locked" {
 			t.Fatalf("child after Release: %s", line)
 		}
-		h.stdin.Close()
-		if err := h.cmd.Wait(); err != nil {
+		h.Stdin.Close()
+		if err := h.Cmd.Wait(); err != nil {
 			t.Fatalf("child: %v", err)
 		}
 	})

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ossappend/ossappend/internal/testchild"
 )
 
 // The crash test's child commits records of a stream to frames, printing
@@ -113,31 +115,8 @@ func commitChild() int {
 // startChild starts the test binary as the named child with env added.
 func startChild(t *testing.T, name string, env ...string) (*exec.Cmd, *bufio.Reader) {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	// GORACE: a race-enabled child would otherwise wait a second at exit.
-	cmd.Env = append(os.Environ(), append(env, childEnv+"="+name, "GORACE=atexit_sleep_ms=0")...)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	return cmd, bufio.NewReader(out)
+	c := testchild.Start(t, append(env, childEnv+"="+name)...)
+	return c.Cmd, c.Stdout
 }
 
 // TestCrash kills a committing child at random moments, many times, and
