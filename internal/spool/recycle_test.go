@@ -17,6 +17,7 @@ func TestRecycledFiles(t *testing.T) {
 		for range maxSpares + 2 {
 			ids = append(ids, finished(t, s, "k", old, o.FrameSize, 0))
 		}
+		waitAhead(s) // made from a new file, before there are spares to take
 		if err := s.Remove(ids...); err != nil {
 			t.Fatal(err)
 		}
@@ -76,4 +77,14 @@ func TestRecycledShortFrame(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// waitAhead waits until the file being prepared ahead, if any, is ready.
+func waitAhead(s *Spool) {
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
+	if s.ahead != nil {
+		p := <-s.ahead
+		s.ahead <- p
+	}
 }
