@@ -352,6 +352,24 @@ func (w *Writer) queueSpoolLocked(f *frame) {
 	*f = frame{}
 }
 
+// waitLocked waits until ready, which it calls with sp.mu held, says so,
+// or done is closed: then it reports false. sp.mu is held when it is
+// called and when it returns.
+func (sp *spooler) waitLocked(done <-chan struct{}, ready func() bool) bool {
+	for !ready() {
+		more := sp.more
+		sp.mu.Unlock()
+		select {
+		case <-more:
+		case <-done:
+			sp.mu.Lock()
+			return false
+		}
+		sp.mu.Lock()
+	}
+	return true
+}
+
 // wakeLocked wakes the finisher and the loader. sp.mu is held.
 func (sp *spooler) wakeLocked() {
 	close(sp.more)
@@ -374,15 +392,9 @@ func (w *Writer) finishFrames() error {
 	}()
 	for {
 		sp.mu.Lock()
-		for len(sp.filled) == 0 && !sp.ended {
-			more := sp.more
+		if !sp.waitLocked(w.ctx.Done(), func() bool { return len(sp.filled) > 0 || sp.ended }) {
 			sp.mu.Unlock()
-			select {
-			case <-more:
-			case <-w.ctx.Done():
-				return nil
-			}
-			sp.mu.Lock()
+			return nil
 		}
 		if len(sp.filled) == 0 {
 			sp.mu.Unlock()
@@ -426,15 +438,9 @@ func (w *Writer) load() error {
 	defer close(w.queue)
 	for {
 		sp.mu.Lock()
-		for len(sp.waiting) == 0 && !sp.finished {
-			more := sp.more
+		if !sp.waitLocked(w.ctx.Done(), func() bool { return len(sp.waiting) > 0 || sp.finished }) {
 			sp.mu.Unlock()
-			select {
-			case <-more:
-			case <-w.ctx.Done():
-				return nil
-			}
-			sp.mu.Lock()
+			return nil
 		}
 		if len(sp.waiting) == 0 || w.failure.Load() != nil {
 			// Done, or failed: the frames left stay on disk, for the next
