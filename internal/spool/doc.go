@@ -126,17 +126,22 @@
 // before it returns (fdatasync; FlushFileBuffers on Windows):
 //
 //	   0  8  magic "OSSAINTN"
-//	   8  4  version (1)
+//	   8  4  version (2)
 //	  16  8  generation
 //	  24  8  first frame ID          32  8  last frame ID
 //	  40  8  position before         48  8  CRC-64 before
 //	  56  8  length of the body      64  8  CRC-64/ECMA of the body
 //	  72  1  flags (1: the CRC-64 before is known)
 //	  74  2  key length, then 1023 bytes of key
-//	1100  4  CRC-32C of bytes 0..1099
+//	1100  1  number of earlier bodies (at most 7)
+//	1104 16  each earlier body: length (8), CRC-64/ECMA (8)
+//	1216  4  CRC-32C of bytes 0..1215
 //
-// The newest valid record (highest generation) is Recovered().Intent. A
-// slot of zeros was never written. Frames removed before a Record stay
+// An earlier body is one that a writer which died sent for the same
+// frames at the same place: any of them may still land. Version 1 had no
+// earlier bodies and its CRC-32C at 1100; it is still read (Legacy). The
+// newest valid record (highest generation) is Recovered().Intent. A slot
+// of zeros was never written. Frames removed before a Record stay
 // removed once it returns: Record syncs the frames directory first.
 //
 // # Memory maps and spare files

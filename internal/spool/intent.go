@@ -14,8 +14,8 @@ import (
 )
 
 // Intent is what an append assumes, recorded before it is sent, so that
-// recovery can tell from the object's length and CRC-64 alone whether it
-// landed.
+// the next writer can tell from the object's length and CRC-64 alone
+// whether it landed.
 type Intent struct {
 	First, Last uint64 // the IDs of the frames the append carries, in order
 	Key         string // the object appended to
@@ -24,12 +24,31 @@ type Intent struct {
 	CRCKnown    bool
 	Len         int64  // the length of the body sent
 	BodyCRC     uint64 // the CRC-64/ECMA of the body sent
+
+	// Earlier are other bodies of the same frames that writers which died
+	// sent to the same place before (encoded otherwise, or with frames
+	// lost to damage since): any of them may land instead of this one. At
+	// most MaxEarlier.
+	Earlier []Body
+
+	// Legacy is set on a record of format 1, whose writers did not record
+	// BodyCRC for a body of uncompressed frames (it is 0 then).
+	Legacy bool
 }
+
+// A Body is the length and CRC-64/ECMA of the body of an append.
+type Body struct {
+	Len int64
+	CRC uint64
+}
+
+// MaxEarlier bounds Intent.Earlier.
+const MaxEarlier = 7
 
 // The layout of an intent slot; the intent file holds two, one page each.
 const (
 	intentMagic   = "OSSAINTN"
-	intentVersion = 1
+	intentVersion = 2
 
 	inVersion = 8
 	inGen     = 16
@@ -42,8 +61,11 @@ const (
 	inFlags   = 72
 	inKeyLen  = 74
 	inKey     = 76
-	inSum     = 1100 // CRC-32C of the bytes before it
+	inEarlier = 1100                 // the number of earlier bodies, then 16 bytes each from 1104
+	inSum     = 1104 + MaxEarlier*16 // CRC-32C of the bytes before it
 	inEnd     = inSum + 4
+
+	inSumV1 = 1100 // format 1: no earlier bodies, the CRC-32C here
 )
 
 // intentState is where the next record goes.
@@ -68,6 +90,16 @@ func encodeIntent(page []byte, in *Intent, gen uint64) {
 	}
 	le.PutUint16(page[inKeyLen:], uint16(len(in.Key)))
 	copy(page[inKey:inKey+maxBase], in.Key)
+	if in.Legacy { // kept as it was written, when a damaged slot is set aside
+		le.PutUint32(page[inVersion:], 1)
+		le.PutUint32(page[inSumV1:], crc32c(0, page[:inSumV1]))
+		return
+	}
+	page[inEarlier] = byte(len(in.Earlier))
+	for i, b := range in.Earlier {
+		le.PutUint64(page[1104+16*i:], uint64(b.Len))
+		le.PutUint64(page[1112+16*i:], b.CRC)
+	}
 	le.PutUint32(page[inSum:], crc32c(0, page[:inSum]))
 }
 
@@ -78,21 +110,34 @@ func decodeIntent(page []byte) (*Intent, uint64, string) {
 	if bytes.Count(page[:inEnd], []byte{0}) == inEnd {
 		return nil, 0, ""
 	}
+	version := le.Uint32(page[inVersion:])
+	sum := inSum
+	if version == 1 {
+		sum = inSumV1
+	}
 	switch {
 	case string(page[:len(intentMagic)]) != intentMagic:
 		return nil, 0, "not an intent record"
-	case le.Uint32(page[inSum:]) != crc32c(0, page[:inSum]):
+	case le.Uint32(page[sum:]) != crc32c(0, page[:sum]):
 		return nil, 0, "checksum mismatch (torn or damaged)"
-	case le.Uint32(page[inVersion:]) != intentVersion:
-		return nil, 0, fmt.Sprintf("intent format version %d", le.Uint32(page[inVersion:]))
+	case version != 1 && version != intentVersion:
+		return nil, 0, fmt.Sprintf("intent format version %d", version)
 	case int(le.Uint16(page[inKeyLen:])) > maxBase:
 		return nil, 0, "key length out of range"
+	case version != 1 && int(page[inEarlier]) > MaxEarlier:
+		return nil, 0, "earlier bodies out of range"
 	}
 	in := &Intent{
 		First: le.Uint64(page[inFirst:]), Last: le.Uint64(page[inLast:]),
 		Pos: int64(le.Uint64(page[inPos:])), CRC: le.Uint64(page[inCRC:]), CRCKnown: page[inFlags]&1 != 0,
 		Len: int64(le.Uint64(page[inLen:])), BodyCRC: le.Uint64(page[inBodyCRC:]),
-		Key: string(page[inKey : inKey+int(le.Uint16(page[inKeyLen:]))]),
+		Key:    string(page[inKey : inKey+int(le.Uint16(page[inKeyLen:]))]),
+		Legacy: version == 1,
+	}
+	if version != 1 {
+		for i := range int(page[inEarlier]) {
+			in.Earlier = append(in.Earlier, Body{Len: int64(le.Uint64(page[1104+16*i:])), CRC: le.Uint64(page[1112+16*i:])})
+		}
 	}
 	return in, le.Uint64(page[inGen:]), ""
 }
@@ -105,6 +150,8 @@ func (in *Intent) validate() error {
 		return fmt.Errorf("frames %d..%d are not in order", in.First, in.Last)
 	case in.Pos < 0 || in.Len < 0:
 		return fmt.Errorf("negative position %d or length %d", in.Pos, in.Len)
+	case len(in.Earlier) > MaxEarlier:
+		return fmt.Errorf("%d earlier bodies, more than %d", len(in.Earlier), MaxEarlier)
 	}
 	return nil
 }
