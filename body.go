@@ -1,7 +1,6 @@
 package ossappend
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"sync"
@@ -23,8 +22,8 @@ type body struct {
 func newBody(group []*frame) *body {
 	b := &body{group: group, parts: make([][]byte, len(group))}
 	for i, f := range group {
-		b.parts[i] = f.enc
-		b.n += int64(len(f.enc))
+		b.parts[i] = f.encoded
+		b.n += int64(len(f.encoded))
 	}
 	return b
 }
@@ -119,32 +118,4 @@ func (r *bodyReader) end() {
 	r.mu.Lock()
 	r.ended, r.parts = true, nil
 	r.mu.Unlock()
-}
-
-// equal reports whether r yields exactly the body's bytes, and no more.
-func (b *body) equal(r io.Reader) (bool, error) {
-	buf := make([]byte, 64<<10)
-	for _, p := range b.parts {
-		for len(p) > 0 {
-			k, err := io.ReadFull(r, buf[:min(len(buf), len(p))])
-			if !bytes.Equal(buf[:k], p[:k]) {
-				return false, nil
-			}
-			if err == io.ErrUnexpectedEOF || err == io.EOF {
-				return false, nil
-			}
-			if err != nil {
-				return false, err
-			}
-			p = p[k:]
-		}
-	}
-	switch _, err := io.ReadFull(r, buf[:1]); err {
-	case io.EOF:
-		return true, nil
-	case nil:
-		return false, nil // more bytes than the body
-	default:
-		return false, err
-	}
 }

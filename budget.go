@@ -6,7 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/ossappend/ossappend/compress"
 	"golang.org/x/sync/semaphore"
 )
 
@@ -56,17 +55,6 @@ func (b *Budget) check(flushSize int, need int64) error {
 		return fmt.Errorf("%w: budget of %d bytes: smaller than a frame of the flush size %d, which takes %d with the codec's room to encode it", ErrInvalidArgument, b.limit, flushSize, need)
 	}
 	return nil
-}
-
-// draw is what a frame whose buffer has capacity c draws on the budget of
-// a writer with config cfg: c, or, with a codec, the room the frame's
-// encoding may take, which replaces the buffer once it is encoded (see
-// encodeFrame), if that is more.
-func (cfg *config) draw(c int) int64 {
-	if compress.IsNone(cfg.codec) {
-		return int64(c)
-	}
-	return int64(max(c, cfg.codec.MaxEncodedLen(c)))
 }
 
 // tryAcquire draws n bytes if they are there.

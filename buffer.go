@@ -15,22 +15,23 @@ import (
 // one pair of hands: the filling side's (as the current frame), the
 // pipeline's (from queued to settled), or the pool's.
 type frame struct {
-	buf  []byte    // the written bytes; cap grows to FlushSize as needed
-	n    int       // len(buf) when queued, kept once buf goes back
-	enc  []byte    // the bytes to append: buf itself, or buf compressed
-	err  error     // the compressor's error
-	seq  uint64    // queue order, from 1; appends follow it
-	base string    // the first key of the chain it goes to: its period's
-	due  time.Time // when it must be queued: FlushInterval, or its period's end
-	cost int64     // bytes drawn from the writer's Budget for buf
+	buf     []byte    // the written bytes; cap grows to FlushSize as needed
+	n       int       // len(buf) when queued, kept once buf goes back
+	encoded []byte    // the bytes to append: buf itself, or buf compressed
+	err     error     // the compressor's error
+	seq     uint64    // queue order, from 1; appends follow it
+	base    string    // the first key of the chain it goes to: its period's
+	due     time.Time // when it must be queued: FlushInterval, or its period's end
+	cost    int64     // bytes drawn from the writer's Budget for buf
 
-	fill    *spool.Filling // the spool's file, while the frame fills in it
-	spoolID uint64         // the frame's file in the spool, once queued
-	crc     uint64         // CRC-64 of enc, if hasCRC: a spool's appends need it
+	file    *spool.Filling // the frame's spool file, while the frame fills in it
+	spoolID uint64         // the frame's spool file, once queued
+	crc     uint64         // CRC-64 of encoded, if hasCRC: a spool's appends need it
 	hasCRC  bool
+	extra   bool // made for a recorded append beyond the pool's frames; not returned to it
 
 	// ready carries one token from the compressor to the append loop when
-	// enc is ready; it is reused from use to use.
+	// encoded is ready; it is reused from use to use.
 	ready chan struct{}
 	// state says who holds a frame given to the compressors: once the
 	// writer is aborted, the append loop stops waiting for its encoding
@@ -41,9 +42,9 @@ type frame struct {
 
 // The states of a frame given to the compressors.
 const (
-	encoding  int32 = iota // the compressor holds it
-	encoded                // enc is ready, and the ready token on its way
-	abandoned              // the append loop left it: the compressor gives its buffers back
+	stateEncoding  int32 = iota // the compressor holds it
+	stateEncoded                // encoded is ready, and the ready token on its way
+	stateAbandoned              // the append loop left it: the compressor gives its buffers back
 )
 
 // wait waits for the frame's encoding, or until done is closed; then it
@@ -54,7 +55,7 @@ func (f *frame) wait(done <-chan struct{}) bool {
 	case <-f.ready:
 		return true
 	case <-done:
-		if f.state.CompareAndSwap(encoding, abandoned) {
+		if f.state.CompareAndSwap(stateEncoding, stateAbandoned) {
 			f.abandoned = true
 			return false
 		}
@@ -97,6 +98,13 @@ func (p *framePool) tryGet() *frame {
 	}
 }
 
+// extra makes a frame beyond the pool's, for the frames of an append an
+// earlier writer recorded, which must go out together however many they
+// are; put lets it go.
+func (p *framePool) extra() *frame {
+	return &frame{ready: make(chan struct{}, 1), extra: true}
+}
+
 // get waits for a free frame; it returns nil if stop is closed first.
 func (p *framePool) get(stop <-chan struct{}) *frame {
 	if f := p.tryGet(); f != nil {
@@ -121,9 +129,12 @@ func (p *framePool) pop() *frame {
 
 // put returns f to the pool. Its buffers must have gone back already.
 func (p *framePool) put(f *frame) {
-	f.buf, f.enc, f.n = nil, nil, 0
+	if f.extra {
+		return // the garbage collector's
+	}
+	f.buf, f.encoded, f.n = nil, nil, 0
 	f.err, f.seq, f.base, f.due, f.cost = nil, 0, "", time.Time{}, 0
-	f.fill, f.spoolID, f.crc, f.hasCRC = nil, 0, 0, false
+	f.file, f.spoolID, f.crc, f.hasCRC = nil, 0, 0, false
 	f.abandoned = false
 	p.mu.Lock()
 	p.free = append(p.free, f) // within the capacity of the slots

@@ -38,18 +38,16 @@ func (w *Writer) Shutdown(ctx context.Context) error {
 	if ctx.Err() != nil {
 		w.abort(ctx.Err()) // before the last frame is queued: send nothing more
 	}
-	w.mu.Lock()
+	w.fill.mu.Lock()
 	w.queueLocked()
-	w.closed = true
-	if w.timer != nil {
-		w.timer.Stop()
+	w.fill.closed = true
+	if w.fill.timer != nil {
+		w.fill.timer.Stop()
 	}
-	if w.sp != nil {
-		w.endSpoolLocked() // the loader closes the queue once it has loaded the rest
-	} else {
+	if !w.sp.end() { // with a spool, the loader closes the queue once it has loaded the rest
 		close(w.queue)
 	}
-	w.mu.Unlock()
+	w.fill.mu.Unlock()
 
 	select {
 	case <-w.app.done:
@@ -80,23 +78,11 @@ func (w *Writer) Shutdown(ctx context.Context) error {
 		close(w.notes)
 	}
 	w.group.Wait()
-	if w.sp != nil {
-		// What was not stored stays in the spool for the next writer. A
-		// Sync under way ends first; none starts after (w.closed).
-		w.sp.syncing.Lock()
-		cerr := w.sp.s.Close()
-		w.sp.syncing.Unlock()
-		if cerr != nil && err == nil {
-			err = fmt.Errorf("ossappend: spool: %w", cerr)
-		}
+	// What was not stored stays in the spool for the next writer. A Sync
+	// under way ends first; none starts after (fill.closed).
+	if cerr := w.sp.close(); cerr != nil && err == nil {
+		err = cerr
 	}
 	w.closeErr = err
 	return err
 }
-
-// Key returns the key of the object being written: the newest object of
-// the chain that NewWriter resumed (the key given to it, when the chain
-// is new; with WithKeyLayout, the period's key), then each key the writer
-// moves to, when it rotates (see WithMaxObjectSize and ErrConflict) or
-// rolls into a new period.
-func (w *Writer) Key() string { return *w.key.Load() }

@@ -26,19 +26,33 @@ var compressors struct {
 	running int       // compressors running
 }
 
-// encodeState is a writer's part in the compressors, under their mutex.
-type encodeState struct {
+// encodingState is a writer's part in the compressors, under their mutex.
+type encodingState struct {
 	waiting []*frame // queued frames not yet taken, in order
 	taken   int      // frames being encoded now
 	inLine  bool     // the writer is in the line
 }
 
+// handOn sends a queued frame down the pipeline: to the append loop's
+// queue, which never blocks (it holds every frame), and to the compressors
+// if the writer has a codec. The filling side and the spool's loader hand
+// frames on this way, in queue order.
+func (w *Writer) handOn(f *frame) {
+	if !w.compressed {
+		f.encoded = f.buf
+		w.queue <- f
+		return
+	}
+	w.queue <- f
+	w.encode(f)
+}
+
 // encode hands a queued frame to the compressors.
 func (w *Writer) encode(f *frame) {
-	f.state.Store(encoding)
+	f.state.Store(stateEncoding)
 	c := &compressors
 	c.mu.Lock()
-	w.enc.waiting = append(w.enc.waiting, f)
+	w.encoding.waiting = append(w.encoding.waiting, f)
 	w.lineUpLocked()
 	if c.running < runtime.GOMAXPROCS(0) && len(c.line) > 0 {
 		c.running++
@@ -50,9 +64,9 @@ func (w *Writer) encode(f *frame) {
 // lineUpLocked puts w at the back of the line if it has frames waiting
 // and room for another in the compressors' hands.
 func (w *Writer) lineUpLocked() {
-	if !w.enc.inLine && len(w.enc.waiting) > 0 && w.enc.taken < w.cfg.concurrency {
+	if !w.encoding.inLine && len(w.encoding.waiting) > 0 && w.encoding.taken < w.cfg.concurrency {
 		compressors.line = append(compressors.line, w)
-		w.enc.inLine = true
+		w.encoding.inLine = true
 	}
 }
 
@@ -65,24 +79,24 @@ func compressFrames() {
 		w := c.line[0]
 		c.line[0] = nil
 		c.line = c.line[1:]
-		w.enc.inLine = false
-		f := w.enc.waiting[0]
-		w.enc.waiting = w.enc.waiting[1:]
-		w.enc.taken++
+		w.encoding.inLine = false
+		f := w.encoding.waiting[0]
+		w.encoding.waiting = w.encoding.waiting[1:]
+		w.encoding.taken++
 		w.lineUpLocked()
 		c.mu.Unlock()
 
 		w.encodeFrame(f)
 
 		c.mu.Lock()
-		w.enc.taken--
+		w.encoding.taken--
 		w.lineUpLocked()
 	}
 	c.running--
 	c.mu.Unlock()
 }
 
-// encodeFrame compresses f.buf into f.enc and gives f.buf back: from now
+// encodeFrame compresses f.buf into f.encoded and gives f.buf back: from now
 // on the frame holds only its encoded bytes. A frame whose encoding is much
 // smaller than the room the codec asked for moves to a buffer that fits.
 // A spooled frame also gets the CRC-64 of its encoding here, in parallel,
@@ -92,7 +106,7 @@ func compressFrames() {
 func (w *Writer) encodeFrame(f *frame) {
 	if w.ctx.Err() != nil {
 		f.err = context.Cause(w.ctx) // not to be sent: spare the work
-		w.encoded(f)
+		w.handBack(f)
 		return
 	}
 	codec := w.cfg.codec
@@ -120,23 +134,23 @@ func (w *Writer) encodeFrame(f *frame) {
 		enc = small
 	}
 	w.putBuf(f.buf)
-	f.buf, f.enc, f.err = nil, enc, err
+	f.buf, f.encoded, f.err = nil, enc, err
 	if w.sp != nil && err == nil {
 		f.crc, f.hasCRC = ossapi.CRC64(enc), true
 	}
-	w.encoded(f)
+	w.handBack(f)
 }
 
-// encoded hands the frame back to the append loop, or, if the loop has
+// handBack hands the frame back to the append loop, or, if the loop has
 // abandoned it, gives its buffers back (the frame itself stays out of the
 // pool: the writer is ending).
-func (w *Writer) encoded(f *frame) {
-	if f.state.CompareAndSwap(encoding, encoded) {
+func (w *Writer) handBack(f *frame) {
+	if f.state.CompareAndSwap(stateEncoding, stateEncoded) {
 		f.ready <- struct{}{}
 		return
 	}
 	w.putBuf(f.buf)
-	w.putBuf(f.enc)
+	w.putBuf(f.encoded)
 	if b := w.cfg.budget; b != nil {
 		b.release(f.cost)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ossappend/ossappend/internal/ossapi"
+	"github.com/ossappend/ossappend/internal/spool"
 )
 
 // Sentinel errors. The writer wraps them with the bucket, key, position and
@@ -45,6 +46,22 @@ var (
 	// ErrRetriesExhausted means the retry policy gave up on a frame; it
 	// wraps the last failure.
 	ErrRetriesExhausted = ossapi.ErrRetriesExhausted
+
+	// ErrSpoolFull means the disk (or a quota, or a file size limit) has no
+	// room for the spool's next frame (see WithSpool). It stops the writer;
+	// what Write accepted before stays in the spool, for the next writer on
+	// it.
+	ErrSpoolFull = spool.ErrFull
+
+	// ErrSpoolBusy means another writer, in this process or another, holds
+	// the spool directory; the error names the directory and the key the
+	// spool belongs to.
+	ErrSpoolBusy = spool.ErrBusy
+
+	// ErrSpoolDamaged is what the error handler hears of a file of the
+	// spool that failed its checksums: it was set aside in the spool's
+	// quarantine folder, and none of its bytes that fail them is sent.
+	ErrSpoolDamaged = spool.ErrDamaged
 )
 
 // The errors Write returns as they are, made once: a Write after Close, or
@@ -53,30 +70,6 @@ var (
 	errClosed  = fmt.Errorf("ossappend: %w", ErrClosed)
 	errDropped = fmt.Errorf("ossappend: %w", ErrDropped)
 )
-
-// fail makes err the writer's sticky error, unless it has one: the current
-// frame is queued (it will be settled unsent, and counted as pending),
-// the error handler hears of it, and the waiters of Flush wake.
-func (w *Writer) fail(err error) {
-	w.mu.Lock()
-	w.failLocked(err)
-	w.mu.Unlock()
-}
-
-// failLocked is fail with mu held.
-func (w *Writer) failLocked(err error) {
-	if !w.failure.CompareAndSwap(nil, &err) {
-		return
-	}
-	w.queueLocked()
-	w.unblockAll() // writes waiting for room see the failure
-	if w.ctx.Err() == nil {
-		w.report(err) // not the abort Shutdown asked for
-	}
-	w.pmu.Lock()
-	w.wakeLocked()
-	w.pmu.Unlock()
-}
 
 // report passes err to the error handler's goroutine without waiting: a
 // report that finds the queue full is dropped. It is called by the filling

@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend/internal/ossapi"
 )
 
 // This file is the way from a queued frame to OSS: Flush and Sync, which
-// wait for it, and the append loop, which takes it there.
+// queue the frame being filled and wait, and the append loop, the one
+// goroutine that takes queued frames in order, appends them to the object
+// and settles them. It alone knows where the object ends.
 
 // Flush queues the frame being filled and returns when every byte written
 // before the call is stored in OSS, or with the error that prevents it.
@@ -21,18 +24,16 @@ func (w *Writer) Flush() error { return w.FlushContext(context.Background()) }
 // FlushContext is Flush that gives up waiting when ctx ends, returning
 // ctx.Err(); the frames it queued are still appended in the background.
 func (w *Writer) FlushContext(ctx context.Context) error {
-	w.mu.Lock()
+	w.fill.mu.Lock()
 	if err := w.usableLocked(); err != nil {
-		w.mu.Unlock()
+		w.fill.mu.Unlock()
 		return err
 	}
 	w.queueLocked()
 	seq := w.fill.queued
-	w.mu.Unlock()
-	if w.sp != nil {
-		if err := w.syncSpoolNow(); err != nil {
-			return err
-		}
+	w.fill.mu.Unlock()
+	if err := w.sp.sync(); err != nil {
+		return err
 	}
 	return w.waitSettled(ctx, seq)
 }
@@ -44,22 +45,23 @@ func (w *Writer) Sync() error {
 	if w.sp == nil {
 		return w.Flush()
 	}
-	w.mu.Lock()
+	w.fill.mu.Lock()
 	err := w.usableLocked()
-	w.mu.Unlock()
+	w.fill.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	return w.syncSpoolNow()
+	return w.sp.sync()
 }
 
 // waitSettled waits until the frame numbered seq and all before it are
 // settled, and says whether they were stored.
 func (w *Writer) waitSettled(ctx context.Context, seq uint64) error {
+	s := &w.store
 	for {
-		w.pmu.Lock()
-		done, progress := w.settled >= seq, w.progress
-		w.pmu.Unlock()
+		s.mu.Lock()
+		done, progress := s.settled >= seq, s.progress
+		s.mu.Unlock()
 		if err := w.failure.Load(); err != nil {
 			return *err
 		}
@@ -74,54 +76,45 @@ func (w *Writer) waitSettled(ctx context.Context, seq uint64) error {
 	}
 }
 
-// settle ends a frame's journey: it counts it, wakes the waiters of Flush,
-// gives its buffers and budget back and returns it to the pool.
-func (w *Writer) settle(f *frame, stored bool) {
-	w.pmu.Lock()
-	if stored {
-		w.store.stored += int64(f.n)
-		w.store.framesStored++
-	}
-	w.store.appended = w.app.appended
-	w.settled = f.seq
-	w.wakeLocked()
-	w.pmu.Unlock()
-	if f.abandoned {
-		return // its compressor gives its buffers back
-	}
-	w.putBuf(f.buf)
-	if w.compressed {
-		w.putBuf(f.enc)
-	}
-	if b := w.cfg.budget; b != nil {
-		b.release(f.cost)
-	}
-	w.frames.put(f)
+// storing is the storing side's state: the append loop reports its
+// progress here, and Flush waits on it. mu guards it.
+type storing struct {
+	mu           sync.Mutex
+	settled      uint64        // seq of the last frame settled (stored or not)
+	stored       int64         // bytes of the frames stored
+	framesStored int64         // frames stored
+	appended     int64         // bytes appended, after compression
+	progress     chan struct{} // closed and replaced when settled moves
 }
 
-// wakeLocked wakes every waiter of Flush, to look at the progress again.
-// The caller holds w.pmu.
-func (w *Writer) wakeLocked() {
-	close(w.progress)
-	w.progress = make(chan struct{})
+// wake wakes every waiter of Flush, to look at the progress again.
+func (s *storing) wake() {
+	s.mu.Lock()
+	s.wakeLocked()
+	s.mu.Unlock()
 }
 
-// appender is the append loop: the one goroutine that appends queued
-// frames, in order, to the object. It alone knows where the object ends.
+func (s *storing) wakeLocked() {
+	close(s.progress)
+	s.progress = make(chan struct{})
+}
+
+// appender is the append loop's state.
 type appender struct {
 	w        *Writer
 	base     string // the first key of the chain: the key, or the period's
 	key      string // the object being appended to
-	seq      int    // key's rotation number in the chain of base
+	rotation int    // key's rotation number in the chain of base; 0 for base
 	pos      int64  // the object's length: where the next append goes
 	crc      uint64 // the object's CRC-64, if crcKnown
 	crcKnown bool
+	full     bool  // the object takes no more appends (sealed): rotate before the next
 	appended int64 // bytes appended since NewWriter, for Stats and progress
 	done     chan struct{}
 
-	queue <-chan *frame // the writer's queue; nil once Close has closed it
-	next  []*frame      // frames taken from the queue, in order, not sent yet
-	ready int           // how many of next are encoded
+	queue    <-chan *frame // the writer's queue; nil once it is closed
+	next     []*frame      // frames taken from the queue, in order, not sent yet
+	nEncoded int           // how many of next are encoded
 }
 
 func newAppender(w *Writer, base string, at origin) *appender {
@@ -132,8 +125,9 @@ func newAppender(w *Writer, base string, at origin) *appender {
 
 // moveTo makes the append loop go on at the origin at in the chain of base.
 func (a *appender) moveTo(base string, at origin) {
-	a.base, a.key, a.seq = base, at.key, at.n
+	a.base, a.key, a.rotation = base, at.key, at.rotation
 	a.pos, a.crc, a.crcKnown = at.obj.Length, at.obj.CRC, at.obj.HasCRC || !at.obj.Exists
+	a.full = false
 	a.w.key.Store(&a.key)
 }
 
@@ -163,7 +157,7 @@ func (a *appender) run() error {
 				err = a.store(newBody(group))
 			}
 			if err == nil {
-				err = w.removeStored(group)
+				err = w.sp.remove(group)
 			}
 			if err != nil {
 				w.fail(err)
@@ -172,9 +166,36 @@ func (a *appender) run() error {
 			}
 		}
 		for _, f := range group {
-			w.settle(f, stored)
+			a.settle(f, stored)
 		}
 	}
+}
+
+// settle ends a frame's journey: it counts it, wakes the waiters of Flush,
+// gives its buffers and budget back and returns it to the pool.
+func (a *appender) settle(f *frame, stored bool) {
+	w := a.w
+	s := &w.store
+	s.mu.Lock()
+	if stored {
+		s.stored += int64(f.n)
+		s.framesStored++
+	}
+	s.appended = a.appended
+	s.settled = f.seq
+	s.wakeLocked()
+	s.mu.Unlock()
+	if f.abandoned {
+		return // its compressor gives its buffers back
+	}
+	w.putBuf(f.buf)
+	if w.compressed {
+		w.putBuf(f.encoded)
+	}
+	if b := w.cfg.budget; b != nil {
+		b.release(f.cost)
+	}
+	w.frames.put(f)
 }
 
 // nextGroup waits for the next frame to be encoded, and returns it with
@@ -182,9 +203,11 @@ func (a *appender) run() error {
 // takes: at most MaxAppendSize bytes, of one period, and no more than fit
 // in the object before it must rotate. When appends are quick, a group is
 // one frame; when frames queue up behind a slow one, the next append takes
-// them all at once. A frame whose encoding failed, or that an aborted
-// writer left to its compressor, travels alone. nextGroup returns nil once
-// the queue is closed and empty.
+// them all at once. The frames of an append an earlier writer recorded in
+// the spool go together, alone, as that append was (see spooler.recorded).
+// A frame whose encoding failed, or that an aborted writer left to its
+// compressor, travels alone. nextGroup returns nil once the queue is
+// closed and empty.
 func (a *appender) nextGroup() []*frame {
 	if len(a.next) == 0 {
 		if a.queue == nil {
@@ -196,24 +219,51 @@ func (a *appender) nextGroup() []*frame {
 		}
 		a.next = append(a.next, f)
 	}
-	a.await(0)
-	if group := a.ghostGroup(); group != nil {
-		return group
+	if last, ok := a.w.sp.recordedFrom(a.next[0]); ok {
+		return a.recordedGroup(last)
 	}
+	a.await(0)
 	first := a.next[0]
 	if first.abandoned {
 		return a.cut(1)
 	}
-	n := int64(len(first.enc))
+	n := int64(len(first.encoded))
 	limit := min(int64(a.w.cfg.maxAppendSize), a.w.cfg.maxObjectSize-a.pos)
 	k := 1
 	for first.err == nil && a.take(k) {
 		f := a.next[k]
-		if f.abandoned || f.err != nil || f.base != first.base || n+int64(len(f.enc)) > limit {
+		if f.abandoned || f.err != nil || f.base != first.base || n+int64(len(f.encoded)) > limit {
 			break
 		}
-		n += int64(len(f.enc))
+		n += int64(len(f.encoded))
 		k++
+	}
+	return a.cut(k)
+}
+
+// recordedGroup returns the frames of the recorded append that starts
+// with next[0], up to the frame last, waiting for them all: the loader
+// takes them out of the spool first and at once, into frames of their own
+// (framePool.extra), however many they are.
+func (a *appender) recordedGroup(last uint64) []*frame {
+	for a.next[len(a.next)-1].spoolID < last && a.queue != nil {
+		f, ok := <-a.queue
+		if !ok {
+			a.queue = nil
+			break
+		}
+		a.next = append(a.next, f)
+	}
+	k := 0
+	for k < len(a.next) && a.next[k].spoolID <= last {
+		k++
+	}
+	a.await(k - 1)
+	for i := range k {
+		if f := a.next[i]; f.abandoned || f.err != nil {
+			k = max(i, 1) // it travels alone
+			break
+		}
 	}
 	return a.cut(k)
 }
@@ -223,7 +273,7 @@ func (a *appender) nextGroup() []*frame {
 func (a *appender) cut(k int) []*frame {
 	group := a.next[:k:k]
 	a.next = a.next[k:]
-	a.ready -= k
+	a.nEncoded -= k
 	return group
 }
 
@@ -245,14 +295,14 @@ func (a *appender) take(i int) bool {
 	if len(a.next) <= i {
 		return false
 	}
-	for a.ready <= i {
+	for a.nEncoded <= i {
 		if !a.w.compressed {
-			a.ready++
+			a.nEncoded++
 			continue
 		}
 		select {
-		case <-a.next[a.ready].ready:
-			a.ready++
+		case <-a.next[a.nEncoded].ready:
+			a.nEncoded++
 		default:
 			return false
 		}
@@ -263,96 +313,92 @@ func (a *appender) take(i int) bool {
 // await waits until frame i of next is encoded, or, once the writer is
 // aborted, abandoned (frame.wait).
 func (a *appender) await(i int) {
-	for a.ready <= i {
+	for a.nEncoded <= i {
 		if a.w.compressed {
-			a.next[a.ready].wait(a.w.ctx.Done())
+			a.next[a.nEncoded].wait(a.w.ctx.Done())
 		}
-		a.ready++
+		a.nEncoded++
 	}
 }
 
 // store appends one body, retrying and reconciling until it is stored,
-// the writer is shut down, or the retry policy gives up.
+// the writer is shut down, or the retry policy gives up. The body of a
+// recorded append (see spooler.recorded) goes where the record says, and
+// the append loop looks before it sends it: the earlier writer's request
+// may have landed, even after that writer died.
 func (a *appender) store(b *body) error {
 	w := a.w
-	n := b.n
-	if n > w.cfg.maxObjectSize { // a codec that broke its MaxEncodedLen
-		return fmt.Errorf("ossappend: an encoded frame of %d bytes fits in no object of at most %d (codec %s)", n, w.cfg.maxObjectSize, w.cfg.codec.Name())
+	if b.n > w.cfg.maxObjectSize { // a codec that broke its MaxEncodedLen
+		return fmt.Errorf("ossappend: an encoded frame of %d bytes fits in no object of at most %d (codec %s)", b.n, w.cfg.maxObjectSize, w.cfg.codec.Name())
 	}
 	r := a.newRetrier()
-	uncertain := false // the last append may have landed: look before sending
-	if a.isGhost(b.group) {
-		defer func() { w.sp.ghost = nil }()
-	}
+	others := w.sp.recordedBodies(b.group, a.key, a.pos)
+	uncertain := len(others) > 0 // the earlier writer's append may have landed: look before sending
+	sentB := false               // b was sent where the append loop is now
+	defer w.sp.settledRecorded(b.group)
 	for {
 		if uncertain {
-			obj, err := ossapi.Head(w.ctx, w.client, w.bucket, a.key, ossapi.NoSDKRetry)
+			o, op, err := a.look(b, sentB, others)
 			if err != nil {
-				if err := r.failed(err, "head", a.key, a.pos); err != nil {
+				if err := r.failed(err, op, a.key, a.pos); err != nil {
 					return err
 				}
 				continue
 			}
-			w.counts.reconciled.Add(1)
-			v, why := reconcile(a.pos, a.crc, a.crcKnown, b, obj)
-			if v != landed && a.ghostLanded(b.group, obj) {
-				w.sp.counts.foundStored.Add(int64(len(b.group)))
-				a.advance(w.sp.ghost.Len, obj.CRC, obj.HasCRC)
-				return nil
-			}
-			if v == followed {
-				if v, why, err = a.landedBefore(b); err != nil {
-					if err := r.failed(err, "get", a.key, a.pos); err != nil {
-						return err
-					}
-					continue
+			switch o.verdict {
+			case landed, followed: // followed: another writer appended after it; the next append meets it
+				w.requests.recovered.Add(1)
+				if o.other {
+					w.sp.foundStored(b.group)
 				}
-			}
-			switch v {
-			case landed:
-				w.counts.recovered.Add(1)
-				a.advance(n, obj.CRC, obj.HasCRC)
+				a.advance(o.len, o.crc, o.crcKnown)
+				a.full = o.sealed
 				return nil
-			case followed: // landed, and another writer appended after it
-				w.counts.recovered.Add(1)
-				a.advance(n, oss.CRC64Combine(a.crc, b.CRC64(), uint64(n)), a.crcKnown)
-				return nil // the next append meets the conflict
 			case foreign:
-				if err := a.conflict(why, nil); err != nil {
+				if err := a.conflict(o.why, nil); err != nil {
 					return err
 				}
+				others, sentB = nil, false // the record was of the object left behind
 			}
 			uncertain = false
 		}
-		if a.pos > 0 && a.pos+n > w.cfg.maxObjectSize {
-			if err := a.rotate(false); err != nil {
+		if a.full || (a.pos > 0 && a.pos+b.n > w.cfg.maxObjectSize) {
+			if err := a.rotate(!a.full); err != nil {
 				return err
 			}
+			others, sentB = nil, false
 		}
-		if err := a.record(b); err != nil {
-			return err
+		if err := w.sp.record(b, a.key, a.pos, a.crc, a.crcKnown, others); err != nil {
+			return fmt.Errorf("ossappend: spool: record the append at %s/%s %d: %w", w.bucket, a.key, a.pos, err)
 		}
 		res, err := a.append(b)
+		sentB = true
 		if err == nil {
-			if res.NextPosition != 0 && res.NextPosition != a.pos+n {
+			if res.NextPosition != 0 && res.NextPosition != a.pos+b.n {
 				// OSS says the object ends elsewhere than this append
 				// should have left it. Do not guess: look, after a pause.
 				uncertain = true
-				err = fmt.Errorf("the append was answered with next position %d, want %d", res.NextPosition, a.pos+n)
+				err = fmt.Errorf("the append was answered with next position %d, want %d", res.NextPosition, a.pos+b.n)
 				if err := r.failed(err, "append", a.key, a.pos); err != nil {
 					return err
 				}
 				continue
 			}
 			crc, perr := strconv.ParseUint(oss.ToString(res.HashCRC64), 10, 64)
-			a.advance(n, crc, perr == nil)
+			a.advance(b.n, crc, perr == nil)
 			return nil
 		}
 		switch ossapi.Classify(err) {
 		case ossapi.Conflict:
+			if len(others) > 0 {
+				// A sealed object may hold the recorded append: look.
+				uncertain = true
+				continue
+			}
 			if err := a.conflict(ossapi.Describe(err).Error(), err); err != nil {
 				return err
 			}
+			sentB = false
 			continue // to the fresh key, at once
 		case ossapi.Uncertain:
 			uncertain = true
@@ -392,15 +438,15 @@ func (a *appender) append(b *body) (*oss.AppendObjectResult, error) {
 			fn(increment, base+transferred, base+total)
 		}
 	}
-	w.counts.appends.Add(1)
+	w.requests.appends.Add(1)
 	return w.client.AppendObject(w.ctx, req, ossapi.NoSDKRetry)
 }
 
-// advance moves past a stored frame. crc is the object's new CRC-64 as
-// OSS reported it (the SDK has checked it against the bytes sent), if
-// known; without one, the writer stops tracking the CRC rather than spend
-// a pass over every frame on a checksum nobody will compare: OSS always
-// reports it.
+// advance moves past a stored body of n bytes. crc is the object's new
+// CRC-64 as OSS reported it (the SDK has checked it against the bytes
+// sent), if known; without one, the writer stops tracking the CRC rather
+// than spend a pass over every frame on a checksum nobody will compare:
+// OSS always reports it.
 func (a *appender) advance(n int64, crc uint64, known bool) {
 	if !known {
 		crc = 0
@@ -408,5 +454,5 @@ func (a *appender) advance(n int64, crc uint64, known bool) {
 	a.crc, a.crcKnown = crc, known
 	a.pos += n
 	a.appended += n
-	a.w.counts.succeeded()
+	a.w.requests.succeeded()
 }

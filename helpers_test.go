@@ -34,7 +34,7 @@ func checkNoLeaks(t testing.TB) {
 var backgroundFuncs = []string{
 	"ossappend.(*Writer).timeUp", "ossappend.compressFrames",
 	"ossappend.(*Writer).notify", "ossappend.(*appender).run",
-	"ossappend.(*Writer).load", "ossappend.(*Writer).finishFrames",
+	"ossappend.(*spooler).loader", "ossappend.(*spooler).finisher",
 }
 
 func writerGoroutines() string {

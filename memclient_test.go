@@ -193,14 +193,20 @@ func (c *memClient) GetObject(ctx context.Context, req *oss.GetObjectRequest, _ 
 		return nil, svcErr(404, "NoSuchKey", nil)
 	}
 	data := o.data
+	res := &oss.GetObjectResult{}
+	res.StatusCode = 200
 	if req.Range != nil {
 		var from, to int
 		if _, err := fmt.Sscanf(*req.Range, "bytes=%d-%d", &from, &to); err != nil || from > to || from >= len(data) {
 			return nil, svcErr(416, "InvalidRange", nil)
 		}
-		data = data[from : min(to, len(data)-1)+1] // as OSS does, a range past the end stops at it
+		to = min(to, len(data)-1) // as OSS does, a range past the end stops at it
+		res.StatusCode = 206
+		res.ContentRange = oss.Ptr(fmt.Sprintf("bytes %d-%d/%d", from, to, len(data)))
+		data = data[from : to+1]
 	}
-	return &oss.GetObjectResult{Body: io.NopCloser(bytes.NewReader(append([]byte(nil), data...)))}, nil
+	res.Body = io.NopCloser(bytes.NewReader(append([]byte(nil), data...)))
+	return res, nil
 }
 
 // object returns a copy of the object at key.

@@ -96,7 +96,7 @@ func TestBudgetBoundsMemoryWithACodec(t *testing.T) {
 	waitUntil(t, "every queued frame to be encoded", func() bool {
 		compressors.mu.Lock()
 		defer compressors.mu.Unlock()
-		return len(w.enc.waiting) == 0 && w.enc.taken == 0
+		return len(w.encoding.waiting) == 0 && w.encoding.taken == 0
 	})
 	// What the documentation allows: the budget, encodings included, and a
 	// MiB for the writer itself.

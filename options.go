@@ -33,6 +33,10 @@ const (
 	// defaultMaxAppendSize caps the bytes of one AppendObject when frames
 	// that queued up behind a slow append go out together.
 	defaultMaxAppendSize = 64 << 20
+
+	// DefaultSpoolLimit is how many bytes of frames a spool holds before
+	// Write waits (or drops) unless WithSpoolLimit says otherwise.
+	DefaultSpoolLimit int64 = 1 << 30
 )
 
 // Limits of the options, checked by NewWriter before it allocates
@@ -76,7 +80,6 @@ type config struct {
 	location       *time.Location
 	clock          Clock
 	spoolDir       string
-	spoolKey       string // the key or layout given to NewWriter: the spool's owner
 	spoolLimit     int64
 	spoolSync      time.Duration
 }
@@ -238,6 +241,42 @@ func WithLocation(loc *time.Location) Option { return func(c *config) { c.locati
 // on without sleeping.
 func WithClock(clock Clock) Option { return func(c *config) { c.clock = clock } }
 
+// WithSpool makes the writer keep every frame in files under dir, from the
+// moment Write accepts its bytes until OSS has stored them, so that a
+// process killed at any moment (SIGKILL, out of memory) loses nothing: the
+// next writer opened with the same dir sends what is left, exactly once
+// and in order, before anything new. Frames wait there, not in memory,
+// while OSS is slow or unreachable, up to WithSpoolLimit's bytes.
+//
+// Where memory maps work (Linux, Windows), a frame being filled is a file
+// mapped into memory: Write stays a copy, into pages the kernel keeps
+// whatever becomes of the process, and needs no system call. Elsewhere
+// each Write writes its bytes to the file. Either way surviving the death
+// of the process needs no fsync; surviving a power loss does: Sync makes
+// everything accepted durable on disk and returns without waiting for
+// OSS, Flush does that and waits, and WithSpoolSync syncs on a period.
+//
+// dir must exist and be writable, and hold nothing but a spool of this
+// bucket, key (or layout) and codec, or nothing: NewWriter refuses another
+// writer's spool, naming it. One writer at a time holds a spool. A writer
+// opened on a spool sends what it holds whatever options the writer that
+// left it had: the frames of the append that writer was making when it
+// stopped go out together, into memory of their own if there are more of
+// them than MaxInflight allows (at most the size of that append, which
+// WithMaxAppendSize bounds), and outside any Budget.
+func WithSpool(dir string) Option { return func(c *config) { c.spoolDir = dir } }
+
+// WithSpoolLimit sets how many bytes of frames the spool holds at most
+// (default DefaultSpoolLimit, 1 GiB): when OSS keeps failing and the limit
+// is reached, Write blocks, or drops with WithNonBlocking, until appends
+// free room. It must be at least FlushSize.
+func WithSpoolLimit(n int64) Option { return func(c *config) { c.spoolLimit = n } }
+
+// WithSpoolSync makes the writer sync its spool to disk every d while it
+// has bytes not yet stored, so that a power loss loses at most the bytes
+// accepted in the last d (default 0: only Sync and Flush sync).
+func WithSpoolSync(d time.Duration) Option { return func(c *config) { c.spoolSync = d } }
+
 // WithBudget makes the writer's frames draw on b, a memory budget shared
 // with other writers (see Budget). Without it a writer's frames are bounded
 // by MaxInflight alone.
@@ -306,6 +345,29 @@ func (c *config) validate(client Client, key string) error {
 		}
 	}
 	return nil
+}
+
+// draw is what a frame whose buffer has capacity c draws on the budget of
+// a writer with config c: c, or, with a codec, the room the frame's
+// encoding may take, which replaces the buffer once it is encoded (see
+// encodeFrame), if that is more.
+func (c *config) draw(n int) int64 {
+	if compress.IsNone(c.codec) {
+		return int64(n)
+	}
+	return int64(max(n, c.codec.MaxEncodedLen(n)))
+}
+
+// rotationOf returns the rotation number of key in the chain of base: 0
+// for base itself, n for the key the rotate function names n. A key the
+// function does not name in the first maxRotateProbes gives 0.
+func (c *config) rotationOf(base, key string) int {
+	for n := 1; n <= maxRotateProbes && key != base; n++ {
+		if c.rotateKey(base, n) == key {
+			return n
+		}
+	}
+	return 0
 }
 
 // createParams copies WithObjectOptions' create-time parameters into the

@@ -33,9 +33,9 @@ var chunks = sync.Pool{New: func() any { return new([readChunk]byte) }}
 // writer at a time has such a buffer, so memory stays bounded: calls made
 // meanwhile read 64 KiB at a time and copy.
 func (w *Writer) ReadFrom(r io.Reader) (total int64, err error) {
-	w.mu.Lock()
+	w.fill.mu.Lock()
 	err = w.usableLocked()
-	w.mu.Unlock()
+	w.fill.mu.Unlock()
 	if err != nil {
 		return 0, err
 	}
@@ -123,10 +123,10 @@ func (w *Writer) readFrames(r io.Reader) (total int64, err error) {
 // first. It takes buf over, unless it returns an error: then none of it
 // was accepted.
 func (w *Writer) adopt(buf []byte) error {
-	w.turn.Lock()
-	defer w.turn.Unlock()
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.fill.turn.Lock()
+	defer w.fill.turn.Unlock()
+	w.fill.mu.Lock()
+	defer w.fill.mu.Unlock()
 	if err := w.usableLocked(); err != nil {
 		return err
 	}
@@ -139,7 +139,6 @@ func (w *Writer) adopt(buf []byte) error {
 		return err
 	}
 	f.buf = buf
-	w.cur = f
 	w.startLocked(f)
 	w.queueLocked()
 	return nil

@@ -21,6 +21,7 @@ func TestReconcile(t *testing.T) {
 	appendable := func(length int64, crc uint64, hasCRC bool) ossapi.Object {
 		return ossapi.Object{Exists: true, Type: "Appendable", Length: length, CRC: crc, HasCRC: hasCRC}
 	}
+	sealed := func(o ossapi.Object) ossapi.Object { o.Sealed = true; return o }
 	tests := []struct {
 		name     string
 		pos      int64
@@ -32,7 +33,9 @@ func TestReconcile(t *testing.T) {
 		{"missing, nothing stored yet", 0, 0, true, ossapi.Object{}, absent},
 		{"missing after bytes were stored: deleted", pos, crc, true, ossapi.Object{}, foreign},
 		{"replaced by a Normal object", pos, crc, true, ossapi.Object{Exists: true, Type: "Normal", Length: pos + n}, foreign},
-		{"sealed", pos, crc, true, func() ossapi.Object { o := appendable(pos+n, after, true); o.Sealed = true; return o }(), foreign},
+		{"sealed after the frame landed", pos, crc, true, sealed(appendable(pos+n, after, true)), landed},
+		{"sealed as before", pos, crc, true, sealed(appendable(pos, crc, true)), foreign},
+		{"sealed, as long as with the frame, other bytes", pos, crc, true, sealed(appendable(pos+n, foreignAfter, true)), foreign},
 		{"as before: the frame did not land", pos, crc, true, appendable(pos, crc, true), absent},
 		{"as long as before, other bytes", pos, crc, true, appendable(pos, crc^1, true), foreign},
 		{"as long as before, writer without CRC", pos, 0, false, appendable(pos, crc^1, true), absent},
@@ -51,7 +54,7 @@ func TestReconcile(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, why := reconcile(tc.pos, tc.crc, tc.crcKnown, newBody([]*frame{{enc: enc}}), tc.obj)
+			got, why := reconcile(tc.pos, tc.crc, tc.crcKnown, newBody([]*frame{{encoded: enc}}), tc.obj)
 			if got != tc.want {
 				t.Fatalf("reconcile = %v (%q), want %v", got, why, tc.want)
 			}

@@ -20,9 +20,9 @@ import (
 
 // origin is where a writer appends in a chain.
 type origin struct {
-	key string        // the object
-	n   int           // its rotation number; 0 for the chain's base
-	obj ossapi.Object // what HeadObject said of it
+	key      string        // the object
+	rotation int           // its rotation number; 0 for the chain's base
+	obj      ossapi.Object // what HeadObject said of it
 }
 
 // refusal is why a writer cannot resume an object: a Normal object, or
@@ -43,7 +43,7 @@ func (w *Writer) originOf(ctx context.Context, base string, optFns ...func(*oss.
 	if err != nil {
 		return origin{}, err
 	}
-	key, n, obj := o.key, o.n, o.obj
+	key, n, obj := o.key, o.rotation, o.obj
 	switch {
 	case !obj.Exists:
 		return o, nil
@@ -76,7 +76,7 @@ func (w *Writer) newest(ctx context.Context, base string, optFns ...func(*oss.Op
 		if err != nil {
 			return origin{}, fmt.Errorf("head %s/%s: %w", w.bucket, key, err)
 		}
-		return origin{key: key, n: n, obj: obj}, nil
+		return origin{key: key, rotation: n, obj: obj}, nil
 	}
 	if lc, ok := w.client.(ossapi.ListClient); ok && w.cfg.defaultRotate {
 		key, n, err := chain.Newest(ctx, lc, w.bucket, base)
@@ -109,7 +109,7 @@ func (w *Writer) after(ctx context.Context, base string, n int, optFns ...func(*
 			return origin{}, fmt.Errorf("head %s/%s: %w", w.bucket, key, err)
 		}
 		if !obj.Exists {
-			return origin{key: key, n: n, obj: obj}, nil
+			return origin{key: key, rotation: n, obj: obj}, nil
 		}
 	}
 	return origin{}, fmt.Errorf("find a free key after %s/%s: the %d keys after it all exist", w.bucket, base, maxRotateProbes)

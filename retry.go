@@ -64,7 +64,7 @@ func (r *retrier) failed(err error, op, key string, pos int64) error {
 	case ossapi.Canceled:
 		return wrap(err)
 	}
-	w.counts.failed(err)
+	w.requests.failed(err)
 	d, gaveUp := r.b.Next(ossapi.Describe(err))
 	if gaveUp != nil {
 		return wrap(gaveUp)
@@ -72,6 +72,6 @@ func (r *retrier) failed(err error, op, key string, pos int64) error {
 	if serr := ossapi.Sleep(w.ctx, d); serr != nil {
 		return wrap(fmt.Errorf("%w; the last failure: %w", serr, ossapi.Describe(err)))
 	}
-	w.counts.retries.Add(1)
+	w.requests.retries.Add(1)
 	return nil
 }

@@ -29,12 +29,12 @@ const maxRotation = 1<<31 - 1
 // failed request's error, if one told.
 func (a *appender) conflict(why string, cause error) error {
 	w := a.w
-	w.counts.conflicts.Add(1)
+	w.requests.conflicts.Add(1)
 	old, pos := a.key, a.pos
 	if w.cfg.failOnConflict {
 		return conflictError(w.bucket, old, pos, why, "", cause)
 	}
-	if err := a.rotate(true); err != nil {
+	if err := a.rotate(false); err != nil {
 		return err
 	}
 	w.report(conflictError(w.bucket, old, pos, why, a.key, cause))
@@ -56,25 +56,26 @@ func conflictError(bucket, key string, pos int64, why, moved string, cause error
 }
 
 // rotate moves to the first key of the rotation sequence after the current
-// one that does not exist yet. A writer leaving a full object seals it if
-// asked to; it never seals an object another writer has touched.
-func (a *appender) rotate(afterConflict bool) error {
+// one that does not exist yet. With seal, it seals the object it leaves if
+// WithSealOnClose asked for it: a writer leaving a full object does; it
+// never seals an object another writer has touched.
+func (a *appender) rotate(seal bool) error {
 	w := a.w
-	if !afterConflict && w.cfg.sealOnClose {
+	if seal && w.cfg.sealOnClose {
 		if err := a.seal(); err != nil {
 			w.report(err) // the data is stored; only the seal is missing
 		}
 	}
 	r := a.newRetrier()
 	tried := map[string]bool{a.base: true, a.key: true}
-	for seq, probes := a.seq+1, 0; ; {
-		key := w.cfg.rotateKey(a.base, seq)
+	for n, probes := a.rotation+1, 0; ; {
+		key := w.cfg.rotateKey(a.base, n)
 		switch err := ossapi.CheckKey(key); {
 		case err != nil:
-			return fmt.Errorf("ossappend: rotate to key number %d: %w", seq, err)
+			return fmt.Errorf("ossappend: rotate to key number %d: %w", n, err)
 		case tried[key]:
-			return fmt.Errorf("ossappend: rotate: %w: the rotate function named %q twice (number %d)", ErrInvalidArgument, key, seq)
-		case probes == maxRotateProbes || seq > maxRotation:
+			return fmt.Errorf("ossappend: rotate: %w: the rotate function named %q twice (number %d)", ErrInvalidArgument, key, n)
+		case probes == maxRotateProbes || n > maxRotation:
 			return fmt.Errorf("ossappend: rotate: the %d keys after %q all exist", probes, a.key)
 		case w.ctx.Err() != nil:
 			return fmt.Errorf("ossappend: rotate: %w", w.ctx.Err())
@@ -88,13 +89,13 @@ func (a *appender) rotate(afterConflict bool) error {
 		}
 		if obj.Exists {
 			tried[key] = true
-			seq++
+			n++
 			probes++
 			continue
 		}
-		a.key, a.seq, a.pos, a.crc, a.crcKnown = key, seq, 0, 0, true
+		a.key, a.rotation, a.pos, a.crc, a.crcKnown, a.full = key, n, 0, 0, true, false
 		w.key.Store(&key)
-		w.counts.rotations.Add(1)
+		w.requests.rotations.Add(1)
 		return nil
 	}
 }
@@ -120,7 +121,7 @@ func (a *appender) roll(base string) error {
 		}
 		if err == nil {
 			a.moveTo(base, at)
-			w.counts.rolls.Add(1)
+			w.requests.rolls.Add(1)
 			return nil
 		}
 		if err := r.failed(err, "roll to", base, 0); err != nil {

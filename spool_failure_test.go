@@ -129,7 +129,7 @@ func TestSpoolDamagedFirstFrameOfRecordedAppend(t *testing.T) {
 	w.Write(frameB) // B and C queue up behind it: one append carries both
 	w.Write(frameC)
 	waitFor(t, "the loader to load B and C", func() bool {
-		return blockedIn("ossappend.(*Writer).load") && !blockedIn("ossappend.(*framePool).get")
+		return blockedIn("ossappend.(*spooler).loader") && !blockedIn("ossappend.(*framePool).get")
 	})
 	close(mc.gate)
 	waitFor(t, "the append of B and C to be sent (and fail)", func() bool { return c.sent(2 * size) })

@@ -68,11 +68,6 @@ type Stats struct {
 	LastFailure error
 }
 
-// storeCounts are the storing side's counters, under Writer.pmu.
-type storeCounts struct {
-	stored, framesStored, appended int64
-}
-
 // requestCounts count the append loop's requests. Only the append loop
 // writes them.
 type requestCounts struct {
@@ -107,26 +102,25 @@ func (c *requestCounts) succeeded() {
 func (w *Writer) Stats() Stats {
 	// The storing side first: its counts only grow behind the filling
 	// side's, so Pending is never negative.
-	w.pmu.Lock()
-	st := w.store
-	w.pmu.Unlock()
+	w.store.mu.Lock()
 	s := Stats{
-		BytesStored:   st.stored,
-		BytesAppended: st.appended,
-		FramesStored:  st.framesStored,
+		BytesStored:   w.store.stored,
+		BytesAppended: w.store.appended,
+		FramesStored:  w.store.framesStored,
 	}
-	w.mu.Lock()
+	w.store.mu.Unlock()
+	w.fill.mu.Lock()
 	s.BytesWritten = w.fill.written
-	if w.cur != nil {
-		s.BytesWritten += int64(len(w.cur.buf))
+	if w.fill.cur != nil {
+		s.BytesWritten += int64(len(w.fill.cur.buf))
 	}
 	s.Frames = int64(w.fill.queued)
 	s.DroppedBytes = w.fill.dropped
 	s.BudgetWaits = w.fill.budgetWaits
-	w.mu.Unlock()
+	w.fill.mu.Unlock()
 	s.Pending = s.BytesWritten - s.BytesStored
 
-	c := &w.counts
+	c := &w.requests
 	s.Appends = c.appends.Load()
 	s.Retries = c.retries.Load()
 	s.Reconciled = c.reconciled.Load()
@@ -137,9 +131,6 @@ func (w *Writer) Stats() Stats {
 	if f := c.failing.Load(); f != nil {
 		s.FailingSince, s.LastFailure = f.since, f.err
 	}
-	if sp := w.sp; sp != nil {
-		s.SpooledBytes = sp.s.Used()
-		s.SpoolRecovered, s.SpoolFoundStored, s.SpoolDamaged = sp.counts.recovered, sp.counts.foundStored.Load(), sp.counts.damaged
-	}
+	w.sp.stats(&s)
 	return s
 }

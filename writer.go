@@ -2,7 +2,6 @@ package ossappend
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -38,43 +37,28 @@ type Writer struct {
 	lay    *layout // the key layout, or nil for a literal key
 	frames *framePool
 
-	// The filling side (fill.go). turn is the writers' turn: a Write that
-	// needs a new frame takes it before mu and keeps it while it waits for
-	// one, so that its frames stay together; mu, which guards the fields
-	// below, is only ever held for moments.
-	turn   sync.Mutex
-	mu     sync.Mutex
-	cur    *frame // the frame being filled: never empty; nil if none
-	closed bool   // Close has queued the last frame
-	period period // where frames started now go, and until when
-	fill   fillCounts
-	timer  Timer // queues cur when it is due
+	fill  filling // the filling side (fill.go)
+	store storing // the storing side (flush.go)
 
-	queue         chan *frame        // queued frames, in order, to the append loop
-	compressed    bool               // frames go to the shared compressors
-	enc           encodeState        // this writer's part in them (encode.go)
-	notes         chan error         // reports for the error handler; nil without one
-	readingFrames atomic.Bool        // a ReadFrom reads a frame at a time (readfrom.go)
-	unblock       context.Context    // canceled when Close or Shutdown begins or the writer fails
-	unblockAll    context.CancelFunc // cancels unblock: every wait of a Write ends
+	queue         chan *frame   // queued frames, in order, to the append loop
+	compressed    bool          // frames go to the compressors
+	encoding      encodingState // this writer's frames in the compressors' hands (compressors.go)
+	sp            *spooler      // the spool (spool.go); nil without one, and its methods then do nothing
+	app           *appender     // the append loop (flush.go)
+	notes         chan error    // reports for the error handler; nil without one
+	readingFrames atomic.Bool   // a ReadFrom reads a frame at a time (readfrom.go)
+	failure       atomic.Pointer[error]
+	key           atomic.Pointer[string] // the object now being written
+	requests      requestCounts          // the append loop's requests (stats.go)
 
-	closeOnce sync.Once
-	closeDone chan struct{} // closed when the first Close has finished
-	closeErr  error
-	ctx       context.Context // the pipeline's; canceled to abort it
-	abort     context.CancelCauseFunc
-	group     errgroup.Group // every goroutine of the writer
-	app       *appender      // the append loop (flush.go)
-	sp        *spooler       // the spool (spool.go), or nil
-
-	// The storing side: the append loop reports progress here.
-	pmu      sync.Mutex
-	settled  uint64        // seq of the last frame settled (stored or not)
-	store    storeCounts   // under pmu
-	progress chan struct{} // closed and replaced when settled moves
-	failure  atomic.Pointer[error]
-	key      atomic.Pointer[string] // the object now being written
-	counts   requestCounts
+	unblock    context.Context    // canceled when Close or Shutdown begins or the writer fails
+	unblockAll context.CancelFunc // cancels unblock: every wait of a Write ends
+	ctx        context.Context    // the pipeline's; canceled to abort it
+	abort      context.CancelCauseFunc
+	group      errgroup.Group // every goroutine of the writer
+	closeOnce  sync.Once
+	closeDone  chan struct{} // closed when the first Close has finished
+	closeErr   error
 }
 
 // NewWriter returns a writer that appends to the object key in bucket, or,
@@ -105,49 +89,49 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 			o(&cfg)
 		}
 	}
-	w := &Writer{client: c, bucket: bucket, cfg: cfg, period: period{key: key}}
+	w := &Writer{client: c, bucket: bucket, cfg: cfg}
+	w.fill.period = period{key: key}
 	w.compressed = !compress.IsNone(cfg.codec)
 	w.unblock, w.unblockAll = context.WithCancel(context.Background())
 	if err := w.checkKey(key); err != nil {
 		return nil, fmt.Errorf("ossappend: %w", err)
 	}
-	if err := cfg.validate(c, w.period.key); err != nil {
+	if err := w.cfg.validate(c, w.fill.period.key); err != nil {
 		return nil, fmt.Errorf("ossappend: %w", err)
 	}
 
-	slots := cfg.maxInflight + 1
+	slots := w.cfg.maxInflight + 1
 	w.frames = newFramePool(slots)
 	w.queue = make(chan *frame, slots)
-	if cfg.onError != nil {
+	if w.cfg.onError != nil {
 		w.notes = make(chan error, 64) // the handler's goroutine starts below
 	}
-	if cfg.spoolDir != "" {
-		w.cfg.spoolKey = key
-		if err := w.openSpool(ctx, w.period.key); err != nil {
-			return nil, fmt.Errorf("ossappend: %w", err)
-		}
-	}
-	start, err := w.originOf(ctx, w.period.key)
+	sp, err := openSpool(w, key)
 	if err != nil {
-		if w.sp != nil {
-			w.sp.s.Close()
-		}
 		return nil, fmt.Errorf("ossappend: %w", err)
+	}
+	w.sp = sp
+	base := w.fill.period.key
+	start, err := w.originOf(ctx, base)
+	if err != nil {
+		w.sp.close()
+		return nil, fmt.Errorf("ossappend: %w", err)
+	}
+	if b, at, ok := w.sp.pinned(); ok {
+		// The frames of an append an earlier writer recorded go first, to
+		// the record's place, whatever the object looks like now.
+		base, start = b, at
 	}
 
 	w.closeDone = make(chan struct{})
-	w.progress = make(chan struct{})
-	w.key.Store(&start.key)
+	w.store.progress = make(chan struct{})
 	w.ctx, w.abort = context.WithCancelCause(context.Background())
 	if w.notes != nil {
 		w.group.Go(w.notify)
 	}
-	w.app = newAppender(w, w.period.key, start)
+	w.app = newAppender(w, base, start)
 	w.group.Go(w.app.run)
-	if w.sp != nil {
-		w.group.Go(w.finishFrames)
-		w.group.Go(w.load)
-	}
+	w.sp.start()
 	return w, nil
 }
 
@@ -165,8 +149,8 @@ func (w *Writer) checkKey(key string) error {
 		return fmt.Errorf("%w: %v", ErrInvalidArgument, err)
 	}
 	w.lay = lay
-	w.period = lay.periodOf(w.cfg.clock.Now())
-	if err := ossapi.CheckKey(w.period.key); err != nil {
+	w.fill.period = lay.periodOf(w.cfg.clock.Now())
+	if err := ossapi.CheckKey(w.fill.period.key); err != nil {
 		return fmt.Errorf("layout %q names %w", key, err)
 	}
 	return nil
@@ -181,82 +165,41 @@ func (w *Writer) checkKey(key string) error {
 // returns an error wrapping ErrClosed, and once the writer has failed for
 // good, the error that stopped it.
 func (w *Writer) Write(p []byte) (int, error) {
-	w.mu.Lock()
+	w.fill.mu.Lock()
 	// The fast path: p fits in the current frame, which it does not fill.
 	// (A closed or failed writer has no current frame.)
-	if f := w.cur; f != nil && len(p) < cap(f.buf)-len(f.buf) {
+	if f := w.fill.cur; f != nil && len(p) < cap(f.buf)-len(f.buf) {
 		f.buf = append(f.buf, p...)
-		if f.fill != nil && !w.commitLocked(f, len(p)) {
-			w.mu.Unlock()
+		if f.file != nil && !w.commitLocked(f, len(p)) {
+			w.fill.mu.Unlock()
 			return 0, *w.failure.Load()
 		}
-		w.mu.Unlock()
+		w.fill.mu.Unlock()
 		return len(p), nil
 	}
-	w.mu.Unlock()
+	w.fill.mu.Unlock()
 	return fill(w, p, true)
 }
 
 // WriteString is Write for a string, without converting it to []byte.
 func (w *Writer) WriteString(s string) (int, error) {
-	w.mu.Lock()
-	if f := w.cur; f != nil && len(s) < cap(f.buf)-len(f.buf) {
+	w.fill.mu.Lock()
+	if f := w.fill.cur; f != nil && len(s) < cap(f.buf)-len(f.buf) {
 		f.buf = append(f.buf, s...)
-		if f.fill != nil && !w.commitLocked(f, len(s)) {
-			w.mu.Unlock()
+		if f.file != nil && !w.commitLocked(f, len(s)) {
+			w.fill.mu.Unlock()
 			return 0, *w.failure.Load()
 		}
-		w.mu.Unlock()
+		w.fill.mu.Unlock()
 		return len(s), nil
 	}
-	w.mu.Unlock()
+	w.fill.mu.Unlock()
 	return fill(w, s, true)
 }
 
-// fill is Write when p does not fit in the current frame: it queues frames
-// and starts new ones, waiting for a free frame if it must, with the
-// writers' turn held throughout. With whole set, a p of at most FlushSize
-// bytes goes into one frame; without, p fills the current frame to the
-// brim first (ReadFrom's chunks have no lines to keep whole).
-func fill[T []byte | string](w *Writer, p T, whole bool) (n int, err error) {
-	w.turn.Lock()
-	defer w.turn.Unlock()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.usableLocked(); err != nil {
-		return 0, err
-	}
-	size := w.cfg.flushSize
-	for len(p) > 0 {
-		f := w.cur
-		if f != nil && whole && len(p) <= size && len(p) > size-len(f.buf) {
-			w.queueLocked() // p fits whole in a fresh frame, not in f
-			f = nil
-		}
-		if f != nil {
-			if c := min(len(p), size-len(f.buf)); c > f.avail() && !w.growLocked(f, c) {
-				w.queueLocked() // no budget to grow f: send it on
-				f = nil
-			}
-		}
-		if f == nil {
-			if f, err = w.newFrameLocked(min(len(p), size)); err != nil {
-				if errors.Is(err, ErrDropped) {
-					w.dropLocked(len(p))
-				}
-				return n, err
-			}
-		}
-		c := min(len(p), f.avail())
-		f.buf = append(f.buf, p[:c]...)
-		if f.fill != nil && !w.commitLocked(f, c) {
-			return n, *w.failure.Load()
-		}
-		p = p[c:]
-		n += c
-		if len(f.buf) == size {
-			w.queueLocked()
-		}
-	}
-	return n, nil
-}
+// Key returns the key of the object being written: the newest object of
+// the chain that NewWriter resumed (the key given to it, when the chain
+// is new; with WithKeyLayout, the period's key), then each key the writer
+// moves to, when it rotates (see WithMaxObjectSize and ErrConflict) or
+// rolls into a new period.
+func (w *Writer) Key() string { return *w.key.Load() }
