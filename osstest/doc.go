@@ -22,11 +22,12 @@
 // header, from which the SDK corrects its clock), a query parameter given
 // twice. It serves
 // buckets (PutBucket, DeleteBucket, ListBuckets, GetBucketInfo,
-// GetBucketLocation, GetBucketStat, bucket ACL and tags) and objects
+// GetBucketLocation, GetBucketStat, GetBucketVersioning, GetBucketWorm,
+// bucket ACL and tags) and objects
 // (PutObject, GetObject with ranges, HeadObject, GetObjectMeta,
 // DeleteObject, DeleteMultipleObjects, CopyObject, ListObjects,
-// ListObjectsV2, ListObjectVersions, object ACL and tagging, multipart
-// uploads), with the errors OSS gives.
+// ListObjectsV2, ListObjectVersions, RestoreObject, object ACL and tagging,
+// multipart uploads), with the errors OSS gives.
 //
 // Appendable objects get the most care: AppendObject and SealAppendObject
 // follow OSS's rules on positions, object types, creation headers, sizes
