@@ -140,11 +140,17 @@ func (st *store) appendObject(ctx context.Context, bucketName, key string, pos i
 
 	st.mu.RLock()
 	o, err := st.appendTarget(bucketName, key, pos, create)
+	// The data file is named by the object's record, which a seal or an
+	// ACL change replaces under the lock: read it under the lock too.
+	var dataPath string
+	if err == nil && o != nil && st.persist != nil {
+		dataPath = st.persist.dataPath(bucketName, &o.meta)
+	}
 	st.mu.RUnlock()
 	if err != nil {
 		return objectMeta{}, err
 	}
-	w, err := st.startAppend(bucketName, key, o, pos)
+	w, err := st.startAppend(bucketName, key, o, pos, dataPath)
 	if err != nil {
 		return objectMeta{}, err
 	}
@@ -279,7 +285,9 @@ type appendWriter struct {
 	published bool  // the staging file was renamed into place
 }
 
-func (st *store) startAppend(bucketName, key string, o *object, pos int64) (*appendWriter, error) {
+// startAppend opens where the body of an append at pos goes: dataPath,
+// the data file of o, or, if o is nil, a new staging file.
+func (st *store) startAppend(bucketName, key string, o *object, pos int64, dataPath string) (*appendWriter, error) {
 	if st.persist == nil {
 		buf := &bytes.Buffer{}
 		return &appendWriter{buf: buf, w: buf}, nil
@@ -290,7 +298,7 @@ func (st *store) startAppend(bucketName, key string, o *object, pos int64) (*app
 		w.path, w.fresh = st.persist.stagingPath(bucketName, key), true
 		w.f, err = os.OpenFile(w.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
 	} else {
-		w.path = st.persist.dataPath(bucketName, &o.meta)
+		w.path = dataPath
 		w.f, err = os.OpenFile(w.path, os.O_WRONLY, 0)
 	}
 	if err != nil {
