@@ -47,26 +47,39 @@ var v1SignedParams = func() map[string]bool {
 }()
 
 // authenticate checks the signature of r: a V4 or V1 Authorization header,
-// or a V4 or V1 signature in the query (a presigned URL). Unsigned requests
-// pass only in anonymous mode.
-func (s *Server) authenticate(r *http.Request, rt route) error {
+// or a V4 or V1 signature in the query (a presigned URL), and returns the
+// access key ID that signed it. Unsigned requests pass, with no key ID,
+// only in anonymous mode.
+func (s *Server) authenticate(r *http.Request, rt route) (string, error) {
 	auth := r.Header.Get("Authorization")
 	q := r.URL.Query()
 	switch {
 	case strings.HasPrefix(auth, "OSS4-HMAC-SHA256"):
-		return s.verifyV4(r, rt, parseV4Header(strings.TrimPrefix(auth, "OSS4-HMAC-SHA256")), false)
+		a := parseV4Header(strings.TrimPrefix(auth, "OSS4-HMAC-SHA256"))
+		return v4KeyID(a.credential), s.verifyV4(r, rt, a, false)
 	case strings.HasPrefix(auth, "OSS "):
-		return s.verifyV1Header(r, rt, strings.TrimPrefix(auth, "OSS "))
+		keyID, _, _ := strings.Cut(strings.TrimSpace(strings.TrimPrefix(auth, "OSS ")), ":")
+		return keyID, s.verifyV1Header(r, rt, strings.TrimPrefix(auth, "OSS "))
 	case auth != "":
-		return errInvalidArgument.withMessage("Authorization header is invalid.")
+		return "", errInvalidArgument.withMessage("Authorization header is invalid.")
 	case q.Has("x-oss-signature") || q.Has("x-oss-signature-version") || q.Has("x-oss-credential"):
-		return s.verifyV4Query(r, rt, q)
+		return v4KeyID(q.Get("x-oss-credential")), s.verifyV4Query(r, rt, q)
 	case q.Has("OSSAccessKeyId") || q.Has("Signature"):
-		return s.verifyV1Query(r, rt, q)
+		return q.Get("OSSAccessKeyId"), s.verifyV1Query(r, rt, q)
 	case s.opts.anonymous:
-		return nil
+		return "", nil
 	}
-	return errAnonymous
+	return "", errAnonymous
+}
+
+// v4KeyID returns the access key ID of a V4 credential,
+// ID/date/region/product/terminator.
+func v4KeyID(credential string) string {
+	parts := strings.Split(credential, "/")
+	if len(parts) < 5 {
+		return ""
+	}
+	return strings.Join(parts[:len(parts)-4], "/")
 }
 
 // v4Auth is a parsed V4 authorization, from a header or a query.
@@ -114,7 +127,7 @@ func (s *Server) verifyV4Query(r *http.Request, rt route, q url.Values) error {
 	if err != nil || expires < 1 || expires > maxPresignExpires {
 		return errAccessDenied.withMessage("The x-oss-expires of the query must be from 1 to %d seconds.", maxPresignExpires).withEC("0002-00000232")
 	}
-	now := time.Now()
+	now := s.clock.now()
 	if now.Before(signed.Add(-maxClockSkew)) {
 		return errAccessDenied.withMessage("Request is not valid yet: it is valid from its x-oss-date, %s.", signed.Format(time.RFC3339)).
 			withEC("0002-00000235")
@@ -143,7 +156,8 @@ func (s *Server) verifyV4(r *http.Request, rt route, a v4Auth, inQuery bool) err
 	}
 	n := len(parts)
 	keyID, date, region, product, terminator := strings.Join(parts[:n-4], "/"), parts[n-4], parts[n-3], parts[n-2], parts[n-1]
-	if keyID != s.opts.accessKeyID {
+	secret, ok := s.secretFor(keyID)
+	if !ok {
 		return errInvalidAccessKeyID.with("OSSAccessKeyId", keyID)
 	}
 	if terminator != "aliyun_v4_request" || product != "oss" {
@@ -157,7 +171,7 @@ func (s *Server) verifyV4(r *http.Request, rt route, a v4Auth, inQuery bool) err
 		return err
 	}
 	if !inQuery {
-		if err := checkSkew(t); err != nil {
+		if err := s.checkSkew(t); err != nil {
 			return err
 		}
 	}
@@ -179,7 +193,7 @@ func (s *Server) verifyV4(r *http.Request, rt route, a v4Auth, inQuery bool) err
 	scope := date + "/" + region + "/" + product + "/" + terminator
 	stringToSign := "OSS4-HMAC-SHA256\n" + datetime + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
 
-	key := hmacSHA256([]byte("aliyun_v4"+s.opts.accessKeySecret), date)
+	key := hmacSHA256([]byte("aliyun_v4"+secret), date)
 	key = hmacSHA256(key, region)
 	key = hmacSHA256(key, product)
 	key = hmacSHA256(key, terminator)
@@ -209,17 +223,27 @@ func v4Time(r *http.Request, inQuery bool) (string, time.Time, error) {
 	if v := r.Header.Get("x-oss-date"); v != "" {
 		t, err := time.Parse("20060102T150405Z", v)
 		if err != nil {
-			return "", t, errAccessDenied.withMessage("The x-oss-date of the request is invalid.").withEC("0002-00000503")
+			return "", t, errInvalidDate.withMessage("The x-oss-date of the request is not in the ISO 8601 form 20060102T150405Z.")
 		}
 		return v, t, nil
 	}
 	v := r.Header.Get("Date")
+	if v == "" {
+		return "", time.Time{}, errNoDate
+	}
 	t, err := http.ParseTime(v)
 	if err != nil {
-		return "", t, errAccessDenied.withMessage("The request has no valid x-oss-date or Date header.").withEC("0002-00000503")
+		return "", t, errInvalidDate
 	}
 	return v, t, nil
 }
+
+// The refusals of a request's date, as OSS words them: none at all
+// (neither Date nor x-oss-date), or one not in its form.
+var (
+	errNoDate      = newError(http.StatusForbidden, "AccessDenied", "The request must contain a valid Date or x-oss-date header.", "0002-00000503")
+	errInvalidDate = newError(http.StatusForbidden, "AccessDenied", "The Date header of the request is not in the GMT form of RFC 1123.", "0002-00000502")
+)
 
 func hmacSHA256(key []byte, data string) []byte {
 	h := hmac.New(sha256.New, key)
@@ -323,12 +347,16 @@ func escapePath(p string) string {
 	return b.String()
 }
 
-func checkSkew(t time.Time) error {
-	now := time.Now()
+// checkSkew refuses a request signed at t, by the client's clock, if t is
+// more than maxClockSkew away from the server's clock. The answer says both
+// times and the limit, as OSS's does; its Date header, the server's time,
+// is what the SDK corrects its clock by.
+func (s *Server) checkSkew(t time.Time) error {
+	now := s.clock.now()
 	if d := now.Sub(t); d > maxClockSkew || d < -maxClockSkew {
 		return errRequestTimeTooSkewed.
-			with("RequestTime", t.UTC().Format(time.RFC3339)).
-			with("ServerTime", now.UTC().Format(time.RFC3339)).
+			with("RequestTime", t.UTC().Format(isoTime)).
+			with("ServerTime", now.UTC().Format(isoTime)).
 			with("MaxAllowedSkewMilliseconds", strconv.FormatInt(maxClockSkew.Milliseconds(), 10))
 	}
 	return nil
@@ -339,15 +367,23 @@ func (s *Server) verifyV1Header(r *http.Request, rt route, cred string) error {
 	if !ok || signature == "" {
 		return errInvalidArgument.withMessage("Authorization header is invalid.")
 	}
-	if keyID != s.opts.accessKeyID {
+	if _, ok := s.secretFor(keyID); !ok {
 		return errInvalidAccessKeyID.with("OSSAccessKeyId", keyID)
 	}
+	// The Date header, or, as the Node.js SDK signs, an x-oss-date in the
+	// same form standing for it in the string to sign.
 	date := r.Header.Get("Date")
+	if date == "" {
+		date = r.Header.Get("x-oss-date")
+	}
+	if date == "" {
+		return errNoDate
+	}
 	t, err := http.ParseTime(date)
 	if err != nil {
-		return errAccessDenied.withMessage("OSS authentication requires a valid Date.")
+		return errInvalidDate
 	}
-	if err := checkSkew(t); err != nil {
+	if err := s.checkSkew(t); err != nil {
 		return err
 	}
 	return s.checkV1(r, rt, keyID, date, signature)
@@ -358,14 +394,14 @@ func (s *Server) verifyV1Query(r *http.Request, rt route, q url.Values) error {
 	if keyID == "" || signature == "" || expires == "" {
 		return errAccessDenied.withMessage("Query-string authentication requires the Signature, Expires and OSSAccessKeyId parameters")
 	}
-	if keyID != s.opts.accessKeyID {
+	if _, ok := s.secretFor(keyID); !ok {
 		return errInvalidAccessKeyID.with("OSSAccessKeyId", keyID)
 	}
 	sec, err := strconv.ParseInt(expires, 10, 64)
 	if err != nil {
 		return errAccessDenied.withMessage("Invalid Expires in the query.")
 	}
-	if time.Now().Unix() > sec {
+	if s.clock.now().Unix() > sec {
 		return errRequestExpired
 	}
 	return s.checkV1(r, rt, keyID, expires, signature)
@@ -415,7 +451,8 @@ func (s *Server) checkV1(r *http.Request, rt route, keyID, date, signature strin
 		}
 	}
 	stringToSign := b.String()
-	h := hmac.New(sha1.New, []byte(s.opts.accessKeySecret))
+	secret, _ := s.secretFor(keyID)
+	h := hmac.New(sha1.New, []byte(secret))
 	h.Write([]byte(stringToSign))
 	want := base64.StdEncoding.EncodeToString(h.Sum(nil))
 	if !hmac.Equal([]byte(want), []byte(signature)) {

@@ -22,6 +22,11 @@ type v4Signing struct {
 	dateOnly bool      // sign with the Date header, send no x-oss-date
 	query    bool      // presign: the signature goes in the query
 	expires  int64     // x-oss-expires of a presigned request
+	// The credential scope, when it is not the signing day, the server's
+	// region, "oss" and "aliyun_v4_request": the signature is made with
+	// the scope given, as a forger would make it.
+	day                 time.Time
+	product, terminator string
 }
 
 // sign signs req, for bucket and key, with the server's credentials.
@@ -29,7 +34,17 @@ func (v v4Signing) sign(t *testing.T, s *Server, req *http.Request, bucket, key 
 	t.Helper()
 	id, secret := s.Credentials()
 	day := v.at.UTC().Format("20060102")
-	scope := day + "/" + s.Region() + "/oss/aliyun_v4_request"
+	if !v.day.IsZero() {
+		day = v.day.UTC().Format("20060102")
+	}
+	product, terminator := "oss", "aliyun_v4_request"
+	if v.product != "" {
+		product = v.product
+	}
+	if v.terminator != "" {
+		terminator = v.terminator
+	}
+	scope := day + "/" + s.Region() + "/" + product + "/" + terminator
 	datetime := v.at.UTC().Format("20060102T150405Z")
 	if v.query {
 		q := req.URL.Query()
@@ -84,8 +99,8 @@ func (v v4Signing) sign(t *testing.T, s *Server, req *http.Request, bucket, key 
 	}
 	k := mac([]byte("aliyun_v4"+secret), day)
 	k = mac(k, s.Region())
-	k = mac(k, "oss")
-	k = mac(k, "aliyun_v4_request")
+	k = mac(k, product)
+	k = mac(k, terminator)
 	signature := hex.EncodeToString(mac(k, toSign))
 	if v.query {
 		req.URL.RawQuery += "&x-oss-signature=" + signature

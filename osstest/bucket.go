@@ -93,6 +93,8 @@ func (s *Server) getBucketInfo(c *call) error {
 		StorageClass           string `xml:"StorageClass"`
 		ResourceGroupID        string `xml:"ResourceGroupId"`
 		SSEAlgorithm           string `xml:"ServerSideEncryptionRule>SSEAlgorithm"`
+		KMSMasterKeyID         string `xml:"ServerSideEncryptionRule>KMSMasterKeyID,omitempty"`
+		Versioning             string `xml:"Versioning,omitempty"`
 		TransferAcceleration   string `xml:"TransferAcceleration"`
 		CrossRegionReplication string `xml:"CrossRegionReplication"`
 		LogBucket              string `xml:"BucketPolicy>LogBucket"`
@@ -114,7 +116,9 @@ func (s *Server) getBucketInfo(c *call) error {
 		Owner:                  theOwner,
 		StorageClass:           m.StorageClass,
 		ResourceGroupID:        "rg-osstest-default",
-		SSEAlgorithm:           "None",
+		SSEAlgorithm:           sseOrNone(m.SSEAlgorithm),
+		KMSMasterKeyID:         m.KMSKeyID,
+		Versioning:             m.Versioning,
 		TransferAcceleration:   "Disabled",
 		CrossRegionReplication: "Disabled",
 		BlockPublicAccess:      true,
@@ -183,15 +187,26 @@ func (s *Server) putBucketACL(c *call) error {
 	return nil
 }
 
-// getBucketVersioning answers that versioning was never enabled: this
-// server keeps one version of each object, the "null" version.
+// sseOrNone is how GetBucketInfo names a bucket's default encryption.
+func sseOrNone(sse string) string {
+	if sse == "" {
+		return "None"
+	}
+	return sse
+}
+
+// getBucketVersioning answers the versioning state of ConfigureBucket,
+// none by default. This server keeps one version of each object, the
+// "null" version, whatever the state.
 func (s *Server) getBucketVersioning(c *call) error {
-	if err := s.store.hasBucket(c.rt.bucket); err != nil {
+	m, _, _, _, err := s.store.bucketInfo(c.rt.bucket)
+	if err != nil {
 		return err
 	}
 	return s.writeXML(c, struct {
 		XMLName xml.Name `xml:"VersioningConfiguration"`
-	}{})
+		Status  string   `xml:"Status,omitempty"`
+	}{Status: m.Versioning})
 }
 
 func (s *Server) getBucketTags(c *call) error {

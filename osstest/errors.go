@@ -18,6 +18,7 @@ type ossError struct {
 	message string
 	ec      string
 	extra   []xmlField
+	detail  []xmlField // the elements of AccessDeniedDetail
 	header  http.Header
 }
 
@@ -34,6 +35,14 @@ func (e *ossError) Error() string {
 func (e *ossError) with(name, value string) *ossError {
 	c := *e
 	c.extra = append(append([]xmlField(nil), e.extra...), xmlField{name, value})
+	return &c
+}
+
+// withDetail returns a copy of e carrying one more element in its
+// AccessDeniedDetail, as OSS explains a refusal by a policy.
+func (e *ossError) withDetail(name, value string) *ossError {
+	c := *e
+	c.detail = append(append([]xmlField(nil), e.detail...), xmlField{name, value})
 	return &c
 }
 
@@ -94,7 +103,7 @@ var (
 	errObjectNotAppendable   = newError(http.StatusConflict, "ObjectNotAppendable", "The object is not appendable", "0026-00000017")
 	errPositionNotEqual      = newError(http.StatusConflict, "PositionNotEqualToLength", "Position is not equal to file length.", "0026-00000016")
 	errPreconditionFailed    = newError(http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.", "")
-	errRequestTimeTooSkewed  = newError(http.StatusForbidden, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", "")
+	errRequestTimeTooSkewed  = newError(http.StatusForbidden, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", "0002-00000504")
 	errServiceUnavailable    = newError(http.StatusServiceUnavailable, "ServiceUnavailable", "Please reduce your request rate.", "")
 	errSignatureDoesNotMatch = newError(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.", "0002-00000040")
 	errInvalidPart           = newError(http.StatusBadRequest, "InvalidPart", "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.", "")
@@ -106,7 +115,8 @@ var (
 func (e *ossError) body(requestID, hostID string) []byte {
 	type field struct {
 		XMLName xml.Name
-		Value   string `xml:",chardata"`
+		Value   string  `xml:",chardata"`
+		Inner   []field `xml:",any"`
 	}
 	doc := struct {
 		XMLName   xml.Name `xml:"Error"`
@@ -117,6 +127,13 @@ func (e *ossError) body(requestID, hostID string) []byte {
 		Extra     []field
 		EC        string `xml:"EC"`
 	}{Code: e.code, Message: e.message, RequestID: requestID, HostID: hostID, EC: e.ec}
+	if len(e.detail) > 0 {
+		d := field{XMLName: xml.Name{Local: "AccessDeniedDetail"}}
+		for _, f := range e.detail {
+			d.Inner = append(d.Inner, field{XMLName: xml.Name{Local: f.name}, Value: f.value})
+		}
+		doc.Extra = append(doc.Extra, d)
+	}
 	for _, f := range e.extra {
 		doc.Extra = append(doc.Extra, field{XMLName: xml.Name{Local: f.name}, Value: f.value})
 	}

@@ -11,6 +11,32 @@ import (
 	"github.com/ossappend/ossappend/osstest"
 )
 
+// Example starts a server, creates a bucket, appends to an object with the
+// SDK and reads it back, as a test would.
+func Example() {
+	srv := osstest.NewServer()
+	defer srv.Close()
+	if err := srv.CreateBucket("logs"); err != nil {
+		panic(err)
+	}
+	client := srv.Client()
+
+	ctx := context.Background()
+	if _, err := client.AppendObject(ctx, &oss.AppendObjectRequest{
+		Bucket: oss.Ptr("logs"), Key: oss.Ptr("app.log"), Position: oss.Ptr(int64(0)), Body: strings.NewReader("hello\n"),
+	}); err != nil {
+		panic(err)
+	}
+	g, err := client.GetObject(ctx, &oss.GetObjectRequest{Bucket: oss.Ptr("logs"), Key: oss.Ptr("app.log")})
+	if err != nil {
+		panic(err)
+	}
+	defer g.Body.Close()
+	data, _ := io.ReadAll(g.Body)
+	fmt.Printf("%s object: %s", oss.ToString(g.ObjectType), data)
+	// Output: Appendable object: hello
+}
+
 func ExampleNewServer() {
 	srv := osstest.NewServer()
 	defer srv.Close()
@@ -108,4 +134,28 @@ func ExampleServer_Config() {
 	data, _ := io.ReadAll(g.Body)
 	fmt.Println(string(data))
 	// Output: v1
+}
+
+func ExampleWithoutSeal() {
+	// As on most accounts, SealAppendObject is not available.
+	srv := osstest.NewServer(osstest.WithoutSeal())
+	defer srv.Close()
+	if err := srv.CreateBucket("logs"); err != nil {
+		panic(err)
+	}
+	client := srv.Client()
+	ctx := context.Background()
+	if _, err := client.AppendObject(ctx, &oss.AppendObjectRequest{
+		Bucket: oss.Ptr("logs"), Key: oss.Ptr("app.log"), Position: oss.Ptr(int64(0)), Body: strings.NewReader("x"),
+	}); err != nil {
+		panic(err)
+	}
+	_, err := client.SealAppendObject(ctx, &oss.SealAppendObjectRequest{
+		Bucket: oss.Ptr("logs"), Key: oss.Ptr("app.log"), Position: oss.Ptr(int64(1)),
+	})
+	var se *oss.ServiceError
+	if errors.As(err, &se) {
+		fmt.Println(se.StatusCode, se.Code, se.EC)
+	}
+	// Output: 400 OperationNotSupported 0016-00000513
 }

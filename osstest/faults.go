@@ -13,8 +13,8 @@ import (
 type FaultKind int
 
 // The kinds of fault. Latency and bandwidth combine with the others; the
-// failures (500, 503, drop, reset) are exclusive: the first that fires for
-// a request wins.
+// failures (500, 503, drop, reset, apply then fail) are exclusive: the
+// first that fires for a request wins.
 const (
 	// FaultLatency sleeps Latency before handling the request, as a long
 	// round trip would; it ends early if the client goes away.
@@ -35,6 +35,13 @@ const (
 	// FaultBandwidth caps the reading of the request body and the writing
 	// of the response body to BytesPerSecond.
 	FaultBandwidth
+	// FaultApplyThenError500 applies the operation (an append lands, a
+	// seal seals), then answers 500 InternalError: the client sees an
+	// error although the change was made.
+	FaultApplyThenError500
+	// FaultApplyThenError503 applies the operation, then answers 503
+	// ServiceUnavailable.
+	FaultApplyThenError503
 )
 
 // String returns the name of the kind, such as "Latency" or "Error503".
@@ -52,6 +59,10 @@ func (k FaultKind) String() string {
 		return "ResetMidBody"
 	case FaultBandwidth:
 		return "Bandwidth"
+	case FaultApplyThenError500:
+		return "ApplyThenError500"
+	case FaultApplyThenError503:
+		return "ApplyThenError503"
 	}
 	return fmt.Sprintf("FaultKind(%d)", int(k))
 }
@@ -77,7 +88,11 @@ type Fault struct {
 
 // isFailure reports whether k is one of the exclusive failure kinds.
 func (k FaultKind) isFailure() bool {
-	return k == FaultError500 || k == FaultError503 || k == FaultDropResponse || k == FaultResetMidBody
+	switch k {
+	case FaultError500, FaultError503, FaultDropResponse, FaultResetMidBody, FaultApplyThenError500, FaultApplyThenError503:
+		return true
+	}
+	return false
 }
 
 // plan is what the faults decided for one request.
@@ -168,6 +183,9 @@ type Counts struct {
 	Requests map[string]int64
 	// Faults counts the injected faults by kind.
 	Faults map[FaultKind]int64
+	// Throttled counts the requests refused by WithThrottle's rates, by
+	// operation name; they are in Requests too.
+	Throttled map[string]int64
 }
 
 type counters struct {
@@ -176,7 +194,17 @@ type counters struct {
 }
 
 func newCounters() *counters {
-	return &counters{c: Counts{Requests: map[string]int64{}, Faults: map[FaultKind]int64{}}}
+	return &counters{c: newCounts()}
+}
+
+func newCounts() Counts {
+	return Counts{Requests: map[string]int64{}, Faults: map[FaultKind]int64{}, Throttled: map[string]int64{}}
+}
+
+func (c *counters) throttled(op string) {
+	c.mu.Lock()
+	c.c.Throttled[op]++
+	c.mu.Unlock()
 }
 
 func (c *counters) request(op string) {
@@ -200,12 +228,12 @@ func (c *counters) injected(p plan) {
 func (s *Server) Counts() Counts {
 	s.stats.mu.Lock()
 	defer s.stats.mu.Unlock()
-	return Counts{Requests: maps.Clone(s.stats.c.Requests), Faults: maps.Clone(s.stats.c.Faults)}
+	return Counts{Requests: maps.Clone(s.stats.c.Requests), Faults: maps.Clone(s.stats.c.Faults), Throttled: maps.Clone(s.stats.c.Throttled)}
 }
 
 // ResetCounts sets all the server's counts to zero.
 func (s *Server) ResetCounts() {
 	s.stats.mu.Lock()
 	defer s.stats.mu.Unlock()
-	s.stats.c = Counts{Requests: map[string]int64{}, Faults: map[FaultKind]int64{}}
+	s.stats.c = newCounts()
 }

@@ -43,9 +43,7 @@ func TestFaultLatency(t *testing.T) {
 func TestCloseEndsInjectedLatency(t *testing.T) {
 	s, c, b := newBucket(t, WithFaults(1, Fault{Op: "AppendObject", Kind: FaultLatency, Latency: time.Hour}))
 	go appendAt(c, b, "k", 0, "data", noRetry) // fails when the server closes
-	for s.Counts().Requests["AppendObject"] == 0 {
-		time.Sleep(time.Millisecond) // until the handler is sleeping
-	}
+	waitFor(t, "the append to reach the server", func() bool { return s.Counts().Requests["AppendObject"] > 0 })
 	closed := make(chan struct{})
 	go func() {
 		s.Close()
@@ -296,6 +294,7 @@ func TestFaultKindString(t *testing.T) {
 	for k, want := range map[FaultKind]string{
 		FaultLatency: "Latency", FaultError500: "Error500", FaultError503: "Error503",
 		FaultDropResponse: "DropResponse", FaultResetMidBody: "ResetMidBody", FaultBandwidth: "Bandwidth",
+		FaultApplyThenError500: "ApplyThenError500", FaultApplyThenError503: "ApplyThenError503",
 		FaultKind(0): "FaultKind(0)",
 	} {
 		if got := k.String(); got != want {
@@ -315,4 +314,57 @@ func TestFaultsWithoutHijacker(t *testing.T) {
 	}()
 	req, _ := http.NewRequest("GET", "/", nil)
 	s.Handler().ServeHTTP(&discardWriter{header: http.Header{}}, req)
+}
+
+// waitFor polls cond until it holds, and fails the test if it does not
+// within a minute, far longer than it ever takes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestFaultApplyThenError: the change is made, then the client hears 500 or
+// 503, as when OSS fails after storing the data.
+func TestFaultApplyThenError(t *testing.T) {
+	for _, tc := range []struct {
+		kind   FaultKind
+		status int
+		code   string
+	}{
+		{FaultApplyThenError500, 500, "InternalError"},
+		{FaultApplyThenError503, 503, "ServiceUnavailable"},
+	} {
+		t.Run(tc.kind.String(), func(t *testing.T) {
+			s, c, b := newBucket(t, WithFaults(1, Fault{Op: "AppendObject", Kind: tc.kind, Limit: 1}))
+			_, err := appendAt(c, b, "log", 0, "landed", noRetry)
+			wantCode(t, err, tc.status, tc.code)
+			if got := objectText(t, s, b, "log"); got != "landed" {
+				t.Fatalf("object holds %q, want the append applied", got)
+			}
+			// The SDK's retry of it meets the position it moved.
+			s.SetFaults(1, Fault{Op: "AppendObject", Kind: tc.kind, Limit: 1})
+			_, err = appendAt(c, b, "log", 6, "+again", quickRetry)
+			se := wantCode(t, err, 409, "PositionNotEqualToLength")
+			if se.Headers.Get("x-oss-next-append-position") != "12" {
+				t.Errorf("next position %q", se.Headers.Get("x-oss-next-append-position"))
+			}
+			// A seal too is made before the error.
+			s.SetFaults(1, Fault{Op: "SealAppendObject", Kind: tc.kind, Limit: 1})
+			_, err = c.SealAppendObject(ctx, &oss.SealAppendObjectRequest{Bucket: oss.Ptr(b), Key: oss.Ptr("log"), Position: oss.Ptr(int64(12))}, noRetry)
+			wantCode(t, err, tc.status, tc.code)
+			h, err := c.HeadObject(ctx, headReq(b, "log"))
+			if err != nil || h.Headers.Get("x-oss-sealed-time") == "" {
+				t.Errorf("HeadObject after the seal: %v, sealed %q", err, h.Headers.Get("x-oss-sealed-time"))
+			}
+			if n := s.Counts().Faults[tc.kind]; n != 3 {
+				t.Errorf("%d faults counted, want 3", n)
+			}
+		})
+	}
 }

@@ -99,7 +99,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("x-oss-request-id", c.id)
 	h.Set("Server", "AliyunOSS")
-	h.Set("Date", start.UTC().Format(http.TimeFormat))
+	h.Set("Date", s.clock.now().UTC().Format(http.TimeFormat))
 	c.rt = s.routeRequest(r)
 	sw := &statusWriter{ResponseWriter: w}
 	c.w = sw
@@ -109,6 +109,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	s.stats.request(c.rt.op)
+	if s.limiter.throttled(c.rt, s.clock.now()) {
+		s.stats.throttled(c.rt.op)
+		s.fail(c, errSlowDown)
+		return
+	}
 	plan := s.faults.plan(c.rt.op)
 	s.stats.injected(plan)
 	if plan.latency > 0 && !sleepContext(r.Context(), plan.latency) {
@@ -133,6 +138,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		c.w = buf
 		s.dispatch(c)
 		dropConnection(w, false)
+		return
+	case FaultApplyThenError500, FaultApplyThenError503:
+		c.w = &discardWriter{header: http.Header{}}
+		s.dispatch(c)
+		c.w = sw
+		if plan.failure == FaultApplyThenError500 {
+			s.fail(c, errInternal)
+		} else {
+			s.fail(c, errServiceUnavailable)
+		}
 		return
 	}
 	s.dispatch(c)
@@ -173,7 +188,11 @@ func (s *Server) check(c *call) error {
 			return err
 		}
 	}
-	if err := s.authenticate(c.r, c.rt); err != nil {
+	keyID, err := s.authenticate(c.r, c.rt)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(keyID, c); err != nil {
 		return err
 	}
 	if v := c.r.Header.Get("x-oss-traffic-limit"); v != "" {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/retry"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/signer"
 )
 
@@ -126,6 +127,13 @@ func wantCode(t testing.TB, err error, status int, code string) *oss.ServiceErro
 
 // noRetry makes an SDK call fail at its first error.
 func noRetry(o *oss.Options) { o.RetryMaxAttempts = oss.Ptr(1) }
+
+// quickRetry gives an SDK call the SDK's retries without their waits.
+func quickRetry(o *oss.Options) {
+	o.Retryer = retry.NewStandard(func(ro *retry.RetryOptions) {
+		ro.BaseDelay, ro.MaxBackoff = time.Millisecond, time.Millisecond
+	})
+}
 
 func put(t testing.TB, c *oss.Client, bucket, key, body string) {
 	t.Helper()

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // maxListKeys is the most entries one listing returns; defaultListKeys is
@@ -152,6 +153,7 @@ func (s *Server) listObjects(c *call) error {
 	if err != nil {
 		return err
 	}
+	all = s.listed(all)
 	l := page(all, p, marker)
 	contents, prefixes := p.entries(l, true)
 	result := struct {
@@ -214,6 +216,7 @@ func (s *Server) listObjectsV2(c *call) error {
 	if err != nil {
 		return err
 	}
+	all = s.listed(all)
 	l := page(all, p, after)
 	contents, prefixes := p.entries(l, c.query.Get("fetch-owner") == "true")
 	result := struct {
@@ -256,6 +259,7 @@ func (s *Server) listObjectVersions(c *call) error {
 	if err != nil {
 		return err
 	}
+	all = s.listed(all)
 	l := page(all, p, keyMarker)
 	type version struct {
 		Key          string `xml:"Key"`
@@ -397,4 +401,29 @@ func sortedKeys(v url.Values) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// SetListingDelay changes the delay of WithListingDelay: from now on, an
+// object shows in listings only once d has passed since it was created.
+// SetListingDelay(0) lists every object at once.
+func (s *Server) SetListingDelay(d time.Duration) {
+	s.lag.Store(int64(d))
+}
+
+// listed keeps of all the objects that listings show: those created at
+// least the listing delay ago. Its delay is measured by the machine's
+// clock, which SetClockOffset does not move.
+func (s *Server) listed(all []objectMeta) []objectMeta {
+	lag := time.Duration(s.lag.Load())
+	if lag <= 0 {
+		return all
+	}
+	shown := all[:0]
+	now := time.Now()
+	for _, m := range all {
+		if m.created.IsZero() || !now.Before(m.created.Add(lag)) {
+			shown = append(shown, m)
+		}
+	}
+	return shown
 }

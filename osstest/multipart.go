@@ -219,7 +219,7 @@ func (st *store) finishUpload(bucketName, id string, m objectMeta, data *blob, f
 }
 
 func (s *Server) initiateMultipartUpload(c *call) error {
-	m, err := createMeta(c.r.Header, c.rt.key)
+	m, err := s.createMeta(c.r.Header, c.rt.bucket, c.rt.key)
 	if err != nil {
 		return err
 	}
@@ -274,7 +274,7 @@ func (s *Server) uploadPartCopy(c *call) error {
 	}
 	first, count := int64(0), int64(-1)
 	if v := c.r.Header.Get("x-oss-copy-source-range"); v != "" {
-		f, last, ok, rerr := parseRange(v, src.Size)
+		f, last, ok, rerr := parseRange(v, src.Size, true)
 		if rerr != nil {
 			return rerr
 		}

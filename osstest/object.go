@@ -215,7 +215,7 @@ func (s *Server) putObject(c *call) error {
 	if c.r.Header.Get("x-oss-callback") != "" {
 		return errNoCallbacks
 	}
-	m, err := createMeta(c.r.Header, c.rt.key)
+	m, err := s.createMeta(c.r.Header, c.rt.bucket, c.rt.key)
 	if err != nil {
 		return err
 	}
@@ -316,8 +316,12 @@ func (s *Server) getObject(c *call) error {
 	if body != nil {
 		defer body.Close()
 	}
+	if err := s.readable(&m); err != nil {
+		return err
+	}
 	h := c.w.Header()
 	objectHeaders(h, &m)
+	s.restoreHeader(h, &m)
 	for q, hdr := range responseOverrides {
 		if v := c.query.Get(q); v != "" {
 			h.Set(hdr, v)
@@ -325,7 +329,8 @@ func (s *Server) getObject(c *call) error {
 	}
 	status := http.StatusOK
 	first, n := int64(0), m.Size
-	if f, last, ok, err := parseRange(c.r.Header.Get("Range"), m.Size); err != nil {
+	standard := strings.EqualFold(c.r.Header.Get("x-oss-range-behavior"), "standard")
+	if f, last, ok, err := parseRange(c.r.Header.Get("Range"), m.Size, standard); err != nil {
 		return err.withHeader("Content-Range", "bytes */"+strconv.FormatInt(m.Size, 10))
 	} else if ok {
 		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", f, last, m.Size))
@@ -343,10 +348,15 @@ func (s *Server) getObject(c *call) error {
 	return nil
 }
 
-// parseRange parses a Range header for an object of size bytes. A range it
-// cannot parse is ignored (ok is false), as OSS ignores it; a range that
-// starts past the end is refused with InvalidRange.
-func parseRange(v string, size int64) (first, last int64, ok bool, err *ossError) {
+// parseRange parses a Range header for an object of size bytes, as OSS
+// does. A range it cannot parse, or several ranges, is ignored (ok is
+// false): the whole object is answered. So, by default, is a range that
+// does not lie within the object: one whose start or end is past its last
+// byte, or a suffix longer than it. With standard (the request's
+// x-oss-range-behavior: standard), such a range is cut at the end of the
+// object instead, and one that starts past the end, or an empty suffix, is
+// refused with 416 InvalidRange.
+func parseRange(v string, size int64, standard bool) (first, last int64, ok bool, err *ossError) {
 	spec, found := strings.CutPrefix(strings.TrimSpace(v), "bytes=")
 	if !found || strings.Contains(spec, ",") {
 		return 0, 0, false, nil
@@ -364,12 +374,13 @@ func parseRange(v string, size int64) (first, last int64, ok bool, err *ossError
 		if perr != nil || n < 0 {
 			return 0, 0, false, nil
 		}
-		if n == 0 || size == 0 {
+		switch {
+		case !standard && (n == 0 || n > size):
+			return 0, 0, false, nil
+		case n == 0 || size == 0:
 			return 0, 0, false, errInvalidRange
 		}
-		if n > size {
-			n = size
-		}
+		n = min(n, size)
 		return size - n, size - 1, true, nil
 	}
 	first, perr := strconv.ParseInt(a, 10, 64)
@@ -382,11 +393,15 @@ func parseRange(v string, size int64) (first, last int64, ok bool, err *ossError
 		if perr != nil || l < first {
 			return 0, 0, false, nil
 		}
-		if l < last {
-			last = l
+		if l > last && !standard {
+			return 0, 0, false, nil
 		}
+		last = min(l, last)
 	}
 	if first >= size {
+		if !standard {
+			return 0, 0, false, nil
+		}
 		return 0, 0, false, errInvalidRange
 	}
 	return first, last, true, nil
@@ -398,6 +413,7 @@ func (s *Server) headObject(c *call) error {
 		return err
 	}
 	objectHeaders(c.w.Header(), &m)
+	s.restoreHeader(c.w.Header(), &m)
 	c.w.Header().Set("Content-Length", strconv.FormatInt(m.Size, 10))
 	c.w.WriteHeader(http.StatusOK)
 	return nil

@@ -94,30 +94,48 @@ func TestPutObjectErrors(t *testing.T) {
 	}
 }
 
+// TestGetObjectRange reads ranges as OSS answers them: by default a range
+// that does not lie within the object is ignored and the whole object is
+// answered with 200; with x-oss-range-behavior: standard, a range past the
+// end is cut at the end, and one that starts past it is 416.
 func TestGetObjectRange(t *testing.T) {
 	_, c, b := newBucket(t)
 	put(t, c, b, "digits", "0123456789")
 	put(t, c, b, "empty", "")
+	const whole = "0123456789"
 	for _, tc := range []struct {
-		key, rng     string
-		status       int
-		body, crange string
+		key, rng, behavior string
+		status             int
+		body, crange       string
 	}{
-		{"digits", "bytes=2-4", 206, "234", "bytes 2-4/10"},
-		{"digits", "bytes=7-", 206, "789", "bytes 7-9/10"},
-		{"digits", "bytes=-3", 206, "789", "bytes 7-9/10"},
-		{"digits", "bytes=5-100", 206, "56789", "bytes 5-9/10"},
-		{"digits", "bytes=-100", 206, "0123456789", "bytes 0-9/10"},
-		{"digits", "bytes=10-", 416, "", "bytes */10"},
-		{"digits", "bytes=20-30", 416, "", "bytes */10"},
-		{"digits", "bytes=4-2", 200, "0123456789", ""},     // malformed: ignored
-		{"digits", "bytes=a-b", 200, "0123456789", ""},     // malformed: ignored
-		{"digits", "bytes=0-1,3-4", 200, "0123456789", ""}, // several ranges: ignored
-		{"digits", "items=0-1", 200, "0123456789", ""},     // not bytes: ignored
-		{"empty", "bytes=0-", 416, "", "bytes */0"},
+		{"digits", "bytes=2-4", "", 206, "234", "bytes 2-4/10"},
+		{"digits", "bytes=7-", "", 206, "789", "bytes 7-9/10"},
+		{"digits", "bytes=-3", "", 206, "789", "bytes 7-9/10"},
+		{"digits", "bytes=0-9", "", 206, whole, "bytes 0-9/10"},
+		{"digits", "bytes=5-100", "", 200, whole, ""},   // end past the end: ignored
+		{"digits", "bytes=-100", "", 200, whole, ""},    // suffix past the start: ignored
+		{"digits", "bytes=10-", "", 200, whole, ""},     // start past the end: ignored
+		{"digits", "bytes=20-30", "", 200, whole, ""},   // ignored
+		{"digits", "bytes=4-2", "", 200, whole, ""},     // malformed: ignored
+		{"digits", "bytes=a-b", "", 200, whole, ""},     // malformed: ignored
+		{"digits", "bytes=0-1,3-4", "", 200, whole, ""}, // several ranges: ignored
+		{"digits", "items=0-1", "", 200, whole, ""},     // not bytes: ignored
+		{"empty", "bytes=0-", "", 200, "", ""},
+		{"digits", "bytes=2-4", "standard", 206, "234", "bytes 2-4/10"},
+		{"digits", "bytes=5-100", "standard", 206, "56789", "bytes 5-9/10"},
+		{"digits", "bytes=9-10", "standard", 206, "9", "bytes 9-9/10"},
+		{"digits", "bytes=-100", "standard", 206, whole, "bytes 0-9/10"},
+		{"digits", "bytes=10-", "standard", 416, "", "bytes */10"},
+		{"digits", "bytes=10-20", "standard", 416, "", "bytes */10"},
+		{"digits", "bytes=4-2", "standard", 200, whole, ""},
+		{"empty", "bytes=0-", "standard", 416, "", "bytes */0"},
 	} {
-		t.Run(tc.key+" "+tc.rng, func(t *testing.T) {
-			g, err := c.GetObject(ctx, &oss.GetObjectRequest{Bucket: oss.Ptr(b), Key: oss.Ptr(tc.key), Range: oss.Ptr(tc.rng)}, noRetry)
+		t.Run(tc.key+" "+tc.rng+" "+tc.behavior, func(t *testing.T) {
+			req := &oss.GetObjectRequest{Bucket: oss.Ptr(b), Key: oss.Ptr(tc.key), Range: oss.Ptr(tc.rng)}
+			if tc.behavior != "" {
+				req.RangeBehavior = oss.Ptr(tc.behavior)
+			}
+			g, err := c.GetObject(ctx, req, noRetry)
 			if tc.status == 416 {
 				se := wantCode(t, err, 416, "InvalidRange")
 				if se.Headers.Get("Content-Range") != tc.crange {
@@ -130,8 +148,10 @@ func TestGetObjectRange(t *testing.T) {
 			}
 			data, _ := io.ReadAll(g.Body)
 			g.Body.Close()
-			if g.StatusCode != tc.status || string(data) != tc.body || g.Headers.Get("Content-Range") != tc.crange {
-				t.Errorf("got %d %q %q, want %d %q %q", g.StatusCode, data, g.Headers.Get("Content-Range"), tc.status, tc.body, tc.crange)
+			if g.StatusCode != tc.status || string(data) != tc.body || g.Headers.Get("Content-Range") != tc.crange ||
+				g.Headers.Get("Content-Length") != strconv.Itoa(len(tc.body)) {
+				t.Errorf("got %d %q %q (length %s), want %d %q %q", g.StatusCode, data, g.Headers.Get("Content-Range"),
+					g.Headers.Get("Content-Length"), tc.status, tc.body, tc.crange)
 			}
 		})
 	}

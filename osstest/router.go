@@ -139,7 +139,7 @@ func operation(method string, q url.Values, h http.Header, hasBucket, hasKey boo
 		case has("uploadId"):
 			return "CompleteMultipartUpload", (*Server).completeMultipartUpload
 		case has("restore"):
-			return "RestoreObject", notImplemented
+			return "RestoreObject", (*Server).restoreObject
 		case has("x-oss-process"):
 			return "ProcessObject", notImplemented
 		}
@@ -153,11 +153,14 @@ func operation(method string, q url.Values, h http.Header, hasBucket, hasKey boo
 // being taken for a plain bucket operation.
 var bucketSubresources = []string{
 	"cors", "lifecycle", "logging", "website", "referer", "policy", "encryption",
-	"replication", "inventory", "worm", "cname", "requestPayment", "qos", "transferAcceleration",
+	"replication", "inventory", "cname", "requestPayment", "qos", "transferAcceleration",
 	"accessPoint", "publicAccessBlock", "style", "metaQuery", "resourceGroup", "httpsConfig", "objectWorm",
 }
 
 func bucketOperation(method string, has func(string) bool) (string, handlerFunc) {
+	if has("worm") && method != http.MethodGet {
+		return "Bucket(worm)", notImplemented
+	}
 	for _, sub := range bucketSubresources {
 		if has(sub) {
 			return "Bucket(" + sub + ")", notImplemented
@@ -190,6 +193,8 @@ func bucketOperation(method string, has func(string) bool) (string, handlerFunc)
 			return "GetBucketVersioning", (*Server).getBucketVersioning
 		case has("versions"):
 			return "ListObjectVersions", (*Server).listObjectVersions
+		case has("worm"):
+			return "GetBucketWorm", (*Server).getBucketWorm
 		case has("uploads"):
 			return "ListMultipartUploads", (*Server).listMultipartUploads
 		case has("list-type"):

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
@@ -44,6 +45,12 @@ type options struct {
 	addr            string
 	logger          *slog.Logger
 	warnings        func(string)
+	limited         map[string]limitedKey
+	noSeal          bool
+	maxAppendSize   int64
+	listingDelay    time.Duration
+	restoreDelay    time.Duration
+	throttle        Throttle
 }
 
 // WithCredentials sets the access key pair the server accepts in place of
@@ -89,6 +96,31 @@ func WithMaxObjectSize(n int64) Option {
 	return func(o *options) { o.maxObjectSize = n }
 }
 
+// WithMaxAppendableSize sets the largest object, in bytes, that appends may
+// make, so that a test can reach the limit without writing 5 GiB; the
+// default is the limit of WithMaxObjectSize. An append that would go past
+// it fails with 400 EntityTooLarge and changes nothing, and the object
+// takes appends again that stay within it.
+func WithMaxAppendableSize(n int64) Option {
+	return func(o *options) { o.maxAppendSize = n }
+}
+
+// WithoutSeal makes the server answer SealAppendObject as OSS answers it
+// for the accounts that have not asked for the feature: 400
+// OperationNotSupported, "SealAppendable is not supported", EC
+// 0016-00000513, and nothing is sealed.
+func WithoutSeal() Option {
+	return func(o *options) { o.noSeal = true }
+}
+
+// WithListingDelay makes an object show in ListObjects, ListObjectsV2 and
+// ListObjectVersions only once d has passed since it was created, as a
+// listing of OSS may lag behind a write; GetObject and HeadObject see it at
+// once. See also (*Server).SetListingDelay.
+func WithListingDelay(d time.Duration) Option {
+	return func(o *options) { o.listingDelay = d }
+}
+
 // WithFaults makes the server inject the given faults, drawing from a
 // random source seeded with seed. See Fault and (*Server).SetFaults.
 func WithFaults(seed int64, faults ...Fault) Option {
@@ -132,6 +164,9 @@ func WithWarnings(warn func(msg string)) Option {
 // as it talks to OSS. A Server is safe for concurrent use.
 type Server struct {
 	opts     options
+	clock    *clock
+	lag      atomic.Int64 // the listing delay, in nanoseconds
+	limiter  *limiter
 	store    *store
 	faults   *injector
 	stats    *counters
@@ -181,7 +216,15 @@ func Start(opts ...Option) (*Server, error) {
 	if o.maxObjectSize <= 0 {
 		return nil, fmt.Errorf("osstest: invalid maximum object size %d", o.maxObjectSize)
 	}
-	s := &Server{opts: o, stats: newCounters(), faults: newInjector(o.faultSeed, o.faults), served: make(chan struct{})}
+	if o.maxAppendSize == 0 || o.maxAppendSize > o.maxObjectSize {
+		o.maxAppendSize = o.maxObjectSize
+	}
+	if o.maxAppendSize < 0 {
+		return nil, fmt.Errorf("osstest: invalid maximum appendable size %d", o.maxAppendSize)
+	}
+	s := &Server{opts: o, clock: &clock{}, stats: newCounters(), faults: newInjector(o.faultSeed, o.faults),
+		limiter: newLimiter(o.throttle), served: make(chan struct{})}
+	s.lag.Store(int64(o.listingDelay))
 	if o.dir != "" {
 		d, buckets, err := openDisk(o.dir, s.warn)
 		if err != nil {
@@ -191,6 +234,7 @@ func Start(opts ...Option) (*Server, error) {
 	} else {
 		s.store = newStore(nil, nil)
 	}
+	s.store.now = func() time.Time { return s.clock.now().UTC().Truncate(time.Second) }
 	s.handler = http.HandlerFunc(s.serveHTTP)
 
 	ln, err := net.Listen("tcp", o.addr)

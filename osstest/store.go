@@ -42,6 +42,13 @@ type objectMeta struct {
 	SealedTime         time.Time         `json:"sealedTime,omitzero"`
 	DataFile           string            `json:"dataFile,omitempty"`
 	Checkpoints        []checkpoint      `json:"checkpoints,omitempty"`
+	RestoreStarted     time.Time         `json:"restoreStarted,omitzero"`
+	RestoreExpires     time.Time         `json:"restoreExpires,omitzero"`
+
+	// created is when the object was created, by the machine's clock, for
+	// WithListingDelay; it is not kept on disk, and an object read from
+	// disk counts as listed.
+	created time.Time
 }
 
 // A checkpoint is a length an appendable object once had and its CRC-64
@@ -83,6 +90,11 @@ type bucketMeta struct {
 	Redundancy   string    `json:"redundancy"`
 	ACL          string    `json:"acl"`
 	Tagging      string    `json:"tagging,omitempty"`
+	Versioning   string    `json:"versioning,omitempty"`
+	SSEAlgorithm string    `json:"sseAlgorithm,omitempty"`
+	KMSKeyID     string    `json:"kmsKeyId,omitempty"`
+	WormDays     int       `json:"wormDays,omitempty"`
+	WormCreated  time.Time `json:"wormCreated,omitzero"`
 }
 
 type bucket struct {
@@ -270,6 +282,12 @@ func (st *store) sealObject(bucketName, key string, pos int64) (objectMeta, erro
 
 // updateObject applies fn to an object's metadata and persists the result.
 func (st *store) updateObject(bucketName, key string, fn func(*objectMeta)) error {
+	return st.updateObjectIf(bucketName, key, func(m *objectMeta) error { fn(m); return nil })
+}
+
+// updateObjectIf applies fn to an object's metadata and persists the
+// result, unless fn fails.
+func (st *store) updateObjectIf(bucketName, key string, fn func(*objectMeta) error) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	b, err := st.bucketLocked(bucketName)
@@ -281,7 +299,9 @@ func (st *store) updateObject(bucketName, key string, fn func(*objectMeta)) erro
 		return errNoSuchKey.with("Key", key)
 	}
 	m := o.meta.clone()
-	fn(&m)
+	if err := fn(&m); err != nil {
+		return err
+	}
 	if st.persist != nil {
 		if err := st.persist.saveMeta(bucketName, &m); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 )
@@ -97,6 +98,11 @@ func (st *store) putObject(bucketName string, m objectMeta, b *blob, forbidOverw
 	}
 	m.LastModified = st.now()
 	m.Checkpoints = nil
+	if old != nil {
+		m.created = old.meta.created
+	} else {
+		m.created = time.Now()
+	}
 	if st.persist == nil {
 		bk.objects[m.Key] = &object{meta: m, data: b.data}
 		return nil
@@ -117,14 +123,15 @@ func (st *store) putObject(bucketName string, m objectMeta, b *blob, forbidOverw
 // bytes, checked against contentMD5 if it is not empty. create gives the
 // metadata of the object (or the error in the headers that describe it)
 // when this append creates it; it is not called otherwise, so the headers
-// of later appends are ignored as OSS ignores them.
+// of later appends are ignored as OSS ignores them, but for acl, which, if
+// it is not empty, becomes the ACL of an object that exists.
 //
 // Appends to one object take turns (see keyLocks). Each checks the
 // position first, streams its body into place (past the object's length,
 // where no reader looks) without the store's lock, then publishes the new
 // length under it.
 func (st *store) appendObject(ctx context.Context, bucketName, key string, pos int64, body io.Reader, contentMD5 string,
-	maxSize int64, create func() (objectMeta, error)) (objectMeta, error) {
+	maxSize int64, create func() (objectMeta, error), acl string) (objectMeta, error) {
 	unlock, err := st.appends.lock(ctx, bucketName+"/"+key)
 	if err != nil {
 		return objectMeta{}, fmt.Errorf("%w: %w", errBodyRead, err)
@@ -133,11 +140,17 @@ func (st *store) appendObject(ctx context.Context, bucketName, key string, pos i
 
 	st.mu.RLock()
 	o, err := st.appendTarget(bucketName, key, pos, create)
+	// The data file is named by the object's record, which a seal or an
+	// ACL change replaces under the lock: read it under the lock too.
+	var dataPath string
+	if err == nil && o != nil && st.persist != nil {
+		dataPath = st.persist.dataPath(bucketName, &o.meta)
+	}
 	st.mu.RUnlock()
 	if err != nil {
 		return objectMeta{}, err
 	}
-	w, err := st.startAppend(bucketName, key, o, pos)
+	w, err := st.startAppend(bucketName, key, o, pos, dataPath)
 	if err != nil {
 		return objectMeta{}, err
 	}
@@ -152,7 +165,7 @@ func (st *store) appendObject(ctx context.Context, bucketName, key string, pos i
 		w.abandon()
 		return objectMeta{}, err
 	}
-	m, err := st.publishAppend(bucketName, key, o, pos, s, w, create)
+	m, err := st.publishAppend(bucketName, key, o, pos, s, w, create, acl)
 	if err != nil {
 		w.abandon()
 		return objectMeta{}, err
@@ -193,7 +206,7 @@ func appendable(o *object, pos int64) error {
 
 // publishAppend makes an append whose bytes are written part of the
 // object, if the object is still the one the append was checked against.
-func (st *store) publishAppend(bucketName, key string, o *object, pos int64, s sums, w *appendWriter, create func() (objectMeta, error)) (objectMeta, error) {
+func (st *store) publishAppend(bucketName, key string, o *object, pos int64, s sums, w *appendWriter, create func() (objectMeta, error), acl string) (objectMeta, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	b, err := st.bucketLocked(bucketName)
@@ -217,11 +230,15 @@ func (st *store) publishAppend(bucketName, key string, o *object, pos int64, s s
 			return objectMeta{}, err
 		}
 		m.Key, m.Type = key, typeAppendable
+		m.created = time.Now()
 	} else {
 		if err := appendable(o, pos); err != nil { // sealed meanwhile
 			return objectMeta{}, err
 		}
 		m = o.meta.clone()
+		if acl != "" {
+			m.ACL = acl
+		}
 	}
 	m.Size = pos + s.n
 	m.CRC64 = oss.CRC64Combine(m.CRC64, s.crc, uint64(s.n))
@@ -268,7 +285,9 @@ type appendWriter struct {
 	published bool  // the staging file was renamed into place
 }
 
-func (st *store) startAppend(bucketName, key string, o *object, pos int64) (*appendWriter, error) {
+// startAppend opens where the body of an append at pos goes: dataPath,
+// the data file of o, or, if o is nil, a new staging file.
+func (st *store) startAppend(bucketName, key string, o *object, pos int64, dataPath string) (*appendWriter, error) {
 	if st.persist == nil {
 		buf := &bytes.Buffer{}
 		return &appendWriter{buf: buf, w: buf}, nil
@@ -279,7 +298,7 @@ func (st *store) startAppend(bucketName, key string, o *object, pos int64) (*app
 		w.path, w.fresh = st.persist.stagingPath(bucketName, key), true
 		w.f, err = os.OpenFile(w.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
 	} else {
-		w.path = st.persist.dataPath(bucketName, &o.meta)
+		w.path = dataPath
 		w.f, err = os.OpenFile(w.path, os.O_WRONLY, 0)
 	}
 	if err != nil {

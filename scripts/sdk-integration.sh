@@ -10,11 +10,15 @@
 # OSS_TEST_ACCESS_KEY_SECRET.
 #
 # Environment:
-#   OSSTEST_SDK_RUN         the -run pattern (default: the tests that pass)
+#   OSSTEST_SDK_RUN         the -run pattern (default: the tests that pass,
+#                           every one of which must then run and pass)
 #   OSSTEST_SDK_SIGNATURES  signature versions to run with (default: "v4 v1")
 #   OSSTEST_SDK_VERBOSE     set to 1 to print the tests' full output
 #
-# Needs only Go. Exits non-zero if a test fails.
+# Needs only Go. Exits non-zero if a test fails, or if a test of the
+# expected list did not run (an SDK upgrade that renames or drops tests
+# would otherwise pass by running none), or if a pattern of one's own ran
+# no test.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -110,6 +114,23 @@ for sig in $signatures; do
 	passed=$(grep -c '^--- PASS' "$log" || true)
 	failed=$(grep -c '^--- FAIL' "$log" || true)
 	echo "sdk-integration: signature $sig: $passed passed, $failed failed"
+	# A test that did not run proves nothing: with the default pattern
+	# each expected test must have passed, with another at least one.
+	if [[ -z ${OSSTEST_SDK_RUN:-} ]]; then
+		missing=()
+		for name in "${passing[@]}"; do
+			if ! grep -qE "^--- PASS: $name \(" "$log"; then
+				missing+=("$name")
+			fi
+		done
+		if ((${#missing[@]} > 0)); then
+			echo "sdk-integration: signature $sig: ${#missing[@]} of ${#passing[@]} expected tests did not pass: ${missing[*]}" >&2
+			status=1
+		fi
+	elif ((passed == 0)); then
+		echo "sdk-integration: signature $sig: -run '$run' ran no test" >&2
+		status=1
+	fi
 	if [[ $status != 0 && ${OSSTEST_SDK_VERBOSE:-0} != 1 ]]; then
 		grep -E 'Error Trace|Error:|expected|actual' "$log" | head -n 60 || true
 	fi

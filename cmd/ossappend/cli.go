@@ -12,11 +12,12 @@ type cli struct {
 
 	Version kong.VersionFlag `help:"Print the version and exit."`
 
-	Demo  demoCmd  `cmd:"" help:"See ossappend work: stream logs into an embedded OSS server, read them back and verify them."`
-	Pipe  pipeCmd  `cmd:"" help:"Copy standard input into an appendable object, whole lines at a time."`
-	Cat   catCmd   `cmd:"" help:"Print an object and the objects it was rotated to, or every object under a prefix, decoded; with -f, follow them as tail -F does."`
-	Serve serveCmd `cmd:"" help:"Run an OSS-protocol test server (osstest) until interrupted; --region sets its region."`
-	Help  helpCmd  `cmd:"" help:"Show help for ossappend or one of its commands."`
+	Demo   demoCmd   `cmd:"" help:"See ossappend work: stream logs into an embedded OSS server, read them back and verify them."`
+	Pipe   pipeCmd   `cmd:"" help:"Copy standard input into an appendable object, whole lines at a time."`
+	Cat    catCmd    `cmd:"" help:"Print an object and the objects it was rotated to, or every object under a prefix, decoded; with -f, follow them as tail -F does."`
+	Serve  serveCmd  `cmd:"" help:"Run an OSS-protocol test server (osstest) until interrupted; --region sets its region."`
+	Doctor doctorCmd `cmd:"" help:"Check a bucket and the credentials against every assumption the library makes, under a scratch prefix it removes; run it once before trusting a bucket with logs."`
+	Help   helpCmd   `cmd:"" help:"Show help for ossappend or one of its commands."`
 }
 
 // globals are the flags every command takes, before or after its name.
@@ -53,7 +54,7 @@ func (h *helpCmd) Run(kctx *kong.Context) error {
 		err = ctx.Error
 	}
 	if err != nil {
-		return usagef("help %s: no such command: want demo, pipe, cat or serve", strings.Join(h.Command, " "))
+		return usagef("help %s: no such command: want demo, pipe, cat, serve or doctor", strings.Join(h.Command, " "))
 	}
 	return ctx.PrintUsage(false)
 }

@@ -10,6 +10,7 @@
 //	ossappend pipe oss://B/K       copy standard input into an object
 //	ossappend cat [-f] oss://B/K   print an object and its rotations, decoded; -f follows them
 //	ossappend serve                run an OSS-protocol test server
+//	ossappend doctor oss://B/P/    check a bucket and credentials for the library
 //	ossappend help [COMMAND]       the same as COMMAND --help
 //
 // Credentials come from --profile NAME, a profile of the aliyun CLI's
