@@ -21,6 +21,7 @@ type frame struct {
 	err     error     // the compressor's error
 	seq     uint64    // queue order, from 1; appends follow it
 	base    string    // the first key of the chain it goes to: its period's
+	born    time.Time // when its first byte was accepted
 	due     time.Time // when it must be queued: FlushInterval, or its period's end
 	cost    int64     // bytes drawn from the writer's Budget for buf
 
@@ -133,7 +134,7 @@ func (p *framePool) put(f *frame) {
 		return // the garbage collector's
 	}
 	f.buf, f.encoded, f.n = nil, nil, 0
-	f.err, f.seq, f.base, f.due, f.cost = nil, 0, "", time.Time{}, 0
+	f.err, f.seq, f.base, f.born, f.due, f.cost = nil, 0, "", time.Time{}, time.Time{}, 0
 	f.file, f.spoolID, f.crc, f.hasCRC = nil, 0, 0, false
 	f.abandoned = false
 	p.mu.Lock()

@@ -84,5 +84,9 @@ func (w *Writer) Shutdown(ctx context.Context) error {
 		err = cerr
 	}
 	w.closeErr = err
+	w.cfg.requestBudget.leave()
+	if o := w.cfg.observer; o != nil {
+		o.Closed(w)
+	}
 	return err
 }

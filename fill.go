@@ -257,6 +257,7 @@ func (w *Writer) queueLocked() {
 	w.fill.written += int64(len(f.buf))
 	w.fill.hint = len(f.buf)
 	f.seq, f.n = w.fill.queued, len(f.buf)
+	w.store.queued(f.born)
 	if f.file != nil {
 		w.sp.queue(f)
 		return
@@ -272,8 +273,9 @@ func (w *Writer) startLocked(f *frame) {
 	now := w.cfg.clock.Now()
 	w.advancePeriodLocked(now)
 	f.base = w.fill.period.key
+	f.born = now
 	f.due = w.fill.period.end
-	if d := w.cfg.flushInterval; d > 0 && (f.due.IsZero() || now.Add(d).Before(f.due)) {
+	if d := w.flushInterval(); d > 0 && (f.due.IsZero() || now.Add(d).Before(f.due)) {
 		f.due = now.Add(d)
 	}
 	if f.due.IsZero() {
@@ -284,6 +286,16 @@ func (w *Writer) startLocked(f *frame) {
 	} else {
 		w.fill.timer.Reset(f.due.Sub(now))
 	}
+}
+
+// flushInterval is the flush interval in effect: FlushInterval, or longer
+// while the writer's RequestBudget stretches it.
+func (w *Writer) flushInterval() time.Duration {
+	d := w.cfg.flushInterval
+	if d > 0 {
+		d = max(d, w.cfg.requestBudget.interval())
+	}
+	return d
 }
 
 // advancePeriodLocked moves the writer to the period that holds now, if

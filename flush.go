@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend/internal/ossapi"
@@ -85,12 +86,20 @@ type storing struct {
 	framesStored int64         // frames stored
 	appended     int64         // bytes appended, after compression
 	progress     chan struct{} // closed and replaced when settled moves
+	born         []time.Time   // when the frames queued and not settled took their first byte, in order
 }
 
 // wake wakes every waiter of Flush, to look at the progress again.
 func (s *storing) wake() {
 	s.mu.Lock()
 	s.wakeLocked()
+	s.mu.Unlock()
+}
+
+// queued notes a frame queued whose first byte was accepted at born.
+func (s *storing) queued(born time.Time) {
+	s.mu.Lock()
+	s.born = append(s.born, born)
 	s.mu.Unlock()
 }
 
@@ -183,6 +192,10 @@ func (a *appender) settle(f *frame, stored bool) {
 	}
 	s.appended = a.appended
 	s.settled = f.seq
+	if len(s.born) > 0 {
+		s.born[0] = time.Time{}
+		s.born = s.born[1:]
+	}
 	s.wakeLocked()
 	s.mu.Unlock()
 	if f.abandoned {
@@ -439,7 +452,12 @@ func (a *appender) append(b *body) (*oss.AppendObjectResult, error) {
 		}
 	}
 	w.requests.appends.Add(1)
-	return w.client.AppendObject(w.ctx, req, ossapi.NoSDKRetry)
+	var res *oss.AppendObjectResult
+	err := w.request(w.ctx, "AppendObject", a.key, b.n, func() (err error) {
+		res, err = w.client.AppendObject(w.ctx, req, ossapi.NoSDKRetry)
+		return err
+	})
+	return res, err
 }
 
 // advance moves past a stored body of n bytes. crc is the object's new

@@ -79,6 +79,8 @@ type config struct {
 	keyLayout      bool
 	location       *time.Location
 	clock          Clock
+	observer       Observer
+	requestBudget  *RequestBudget
 	spoolDir       string
 	spoolLimit     int64
 	spoolSync      time.Duration
@@ -329,6 +331,9 @@ func (c *config) validate(client Client, key string) error {
 		}
 	}
 	if err := c.retry.check(); err != nil {
+		return err
+	}
+	if err := c.requestBudget.check(); err != nil {
 		return err
 	}
 	for _, seq := range []int{1, maxRotation} {

@@ -105,7 +105,7 @@ type outcome struct {
 // request's error comes with its operation's name.
 func (a *appender) look(b *body, sentB bool, others []sent) (outcome, string, error) {
 	w := a.w
-	obj, err := ossapi.Head(w.ctx, w.client, w.bucket, a.key, ossapi.NoSDKRetry)
+	obj, err := w.head(w.ctx, a.key, ossapi.NoSDKRetry)
 	if err != nil {
 		return outcome{}, "head", err
 	}
@@ -171,12 +171,16 @@ func (a *appender) readBack(lens []int64) (map[int64]uint64, error) {
 	for _, n := range lens {
 		end = max(end, n)
 	}
-	res, err := gc.GetObject(w.ctx, &oss.GetObjectRequest{
-		Bucket:        &w.bucket,
-		Key:           &a.key,
-		Range:         oss.Ptr(fmt.Sprintf("bytes=%d-%d", a.pos, a.pos+end-1)),
-		RangeBehavior: oss.Ptr("standard"),
-	}, ossapi.NoSDKRetry)
+	var res *oss.GetObjectResult
+	err := w.request(w.ctx, "GetObject", a.key, 0, func() (err error) {
+		res, err = gc.GetObject(w.ctx, &oss.GetObjectRequest{
+			Bucket:        &w.bucket,
+			Key:           &a.key,
+			Range:         oss.Ptr(fmt.Sprintf("bytes=%d-%d", a.pos, a.pos+end-1)),
+			RangeBehavior: oss.Ptr("standard"),
+		}, ossapi.NoSDKRetry)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,9 @@ func (sp *spooler) recover() error {
 		}
 		sp.recorded.Store(ra)
 	}
+	now := w.cfg.clock.Now()
 	for _, f := range frames {
+		w.store.queued(now) // accepted before, by an earlier writer
 		w.fill.queued++
 		w.fill.written += f.Len
 		sp.waiting = append(sp.waiting, spooled{id: f.ID, seq: w.fill.queued, base: f.Base, n: f.Len})

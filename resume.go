@@ -72,14 +72,19 @@ func (w *Writer) originOf(ctx context.Context, base string, optFns ...func(*oss.
 // base is new).
 func (w *Writer) newest(ctx context.Context, base string, optFns ...func(*oss.Options)) (origin, error) {
 	head := func(key string, n int) (origin, error) {
-		obj, err := ossapi.Head(ctx, w.client, w.bucket, key, optFns...)
+		obj, err := w.head(ctx, key, optFns...)
 		if err != nil {
 			return origin{}, fmt.Errorf("head %s/%s: %w", w.bucket, key, err)
 		}
 		return origin{key: key, rotation: n, obj: obj}, nil
 	}
 	if lc, ok := w.client.(ossapi.ListClient); ok && w.cfg.defaultRotate {
-		key, n, err := chain.Newest(ctx, lc, w.bucket, base)
+		var key string
+		var n int
+		err := w.request(ctx, "ListObjectsV2", base, 0, func() (err error) {
+			key, n, err = chain.Newest(ctx, lc, w.bucket, base)
+			return err
+		})
 		if err != nil {
 			return origin{}, fmt.Errorf("find the newest object of %s/%s: %w", w.bucket, base, err)
 		}
@@ -104,7 +109,7 @@ func (w *Writer) after(ctx context.Context, base string, n int, optFns ...func(*
 	for probes := 0; probes < maxRotateProbes && n < maxRotation; probes++ {
 		n++
 		key := w.cfg.rotateKey(base, n)
-		obj, err := ossapi.Head(ctx, w.client, w.bucket, key, optFns...)
+		obj, err := w.head(ctx, key, optFns...)
 		if err != nil {
 			return origin{}, fmt.Errorf("head %s/%s: %w", w.bucket, key, err)
 		}

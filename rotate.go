@@ -80,7 +80,7 @@ func (a *appender) rotate(seal bool) error {
 		case w.ctx.Err() != nil:
 			return fmt.Errorf("ossappend: rotate: %w", w.ctx.Err())
 		}
-		obj, err := ossapi.Head(w.ctx, w.client, w.bucket, key, ossapi.NoSDKRetry)
+		obj, err := w.head(w.ctx, key, ossapi.NoSDKRetry)
 		if err != nil {
 			if err := r.failed(err, "head", key, 0); err != nil {
 				return err
@@ -140,7 +140,10 @@ func (a *appender) seal() error {
 	r := a.newRetrier()
 	for {
 		pos := a.pos
-		_, err := s.SealAppendObject(w.ctx, &oss.SealAppendObjectRequest{Bucket: &w.bucket, Key: &a.key, Position: &pos}, ossapi.NoSDKRetry)
+		err := w.request(w.ctx, "SealAppendObject", a.key, 0, func() error {
+			_, err := s.SealAppendObject(w.ctx, &oss.SealAppendObjectRequest{Bucket: &w.bucket, Key: &a.key, Position: &pos}, ossapi.NoSDKRetry)
+			return err
+		})
 		if err == nil {
 			return nil
 		}

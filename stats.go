@@ -59,6 +59,16 @@ type Stats struct {
 	// SpoolDamaged the files it found damaged and set aside in the spool's
 	// quarantine folder. BytesWritten counts the recovered frames' bytes.
 	SpoolRecovered, SpoolFoundStored, SpoolDamaged int64
+	// OldestPending is when Write accepted the oldest byte the writer
+	// still has to store: the age of what an outage or a slow link holds
+	// back, and the one figure to alert on. It is the zero time when every
+	// accepted byte is stored, and once the writer has failed (Pending
+	// then counts what was never stored). Bytes found in a spool count
+	// from when the writer opened it.
+	OldestPending time.Time
+	// FlushInterval is the flush interval in effect: FlushInterval, or
+	// longer while a RequestBudget stretches it (see WithRequestBudget).
+	FlushInterval time.Duration
 	// FailingSince is when the requests of the append loop began to fail,
 	// while they keep failing (OSS unreachable, refusing, answering 5xx):
 	// it goes back to the zero time once an append is stored.
@@ -108,17 +118,27 @@ func (w *Writer) Stats() Stats {
 		BytesAppended: w.store.appended,
 		FramesStored:  w.store.framesStored,
 	}
+	if len(w.store.born) > 0 {
+		s.OldestPending = w.store.born[0]
+	}
 	w.store.mu.Unlock()
 	w.fill.mu.Lock()
 	s.BytesWritten = w.fill.written
 	if w.fill.cur != nil {
 		s.BytesWritten += int64(len(w.fill.cur.buf))
+		if s.OldestPending.IsZero() {
+			s.OldestPending = w.fill.cur.born
+		}
 	}
 	s.Frames = int64(w.fill.queued)
 	s.DroppedBytes = w.fill.dropped
 	s.BudgetWaits = w.fill.budgetWaits
 	w.fill.mu.Unlock()
 	s.Pending = s.BytesWritten - s.BytesStored
+	s.FlushInterval = w.flushInterval()
+	if w.failure.Load() != nil {
+		s.OldestPending = time.Time{}
+	}
 
 	c := &w.requests
 	s.Appends = c.appends.Load()

@@ -33,6 +33,7 @@ type Client interface {
 type Writer struct {
 	client Client
 	bucket string
+	name   string // the key or layout given to NewWriter
 	cfg    config
 	lay    *layout // the key layout, or nil for a literal key
 	frames *framePool
@@ -50,6 +51,7 @@ type Writer struct {
 	failure       atomic.Pointer[error]
 	key           atomic.Pointer[string] // the object now being written
 	requests      requestCounts          // the append loop's requests (stats.go)
+	open          bool                   // NewWriter is done: the Observer hears of requests
 
 	unblock    context.Context    // canceled when Close or Shutdown begins or the writer fails
 	unblockAll context.CancelFunc // cancels unblock: every wait of a Write ends
@@ -89,7 +91,7 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 			o(&cfg)
 		}
 	}
-	w := &Writer{client: c, bucket: bucket, cfg: cfg}
+	w := &Writer{client: c, bucket: bucket, name: key, cfg: cfg}
 	w.fill.period = period{key: key}
 	w.compressed = !compress.IsNone(cfg.codec)
 	w.unblock, w.unblockAll = context.WithCancel(context.Background())
@@ -130,8 +132,13 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 		w.group.Go(w.notify)
 	}
 	w.app = newAppender(w, base, start)
+	w.open = true
 	w.group.Go(w.app.run)
 	w.sp.start()
+	w.cfg.requestBudget.join()
+	if o := w.cfg.observer; o != nil {
+		o.Opened(w)
+	}
 	return w, nil
 }
 
