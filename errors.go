@@ -43,6 +43,21 @@ var (
 	// in Stats.DroppedBytes and reported to the error handler.
 	ErrDropped = errors.New("buffers full, bytes dropped")
 
+	// ErrSealNotSupported is what the error handler hears, once, when OSS
+	// will not seal objects for a writer made WithSealOnClose: most
+	// accounts have no seal (400 OperationNotSupported, "SealAppendable is
+	// not supported"), and credentials may lack the oss:SealAppendObject
+	// action (403). The writer stores everything as before, seals no more
+	// objects, and Close succeeds.
+	ErrSealNotSupported = errors.New("OSS does not seal objects for this writer")
+
+	// ErrArchived means an object cannot be read until it is restored: its
+	// storage class is Archive, Cold Archive or Deep Cold Archive (403
+	// InvalidObjectState). A writer resuming a chain moves past such an
+	// object when it cannot tell its codec otherwise, and reconciliation
+	// cannot read one back (see ErrConflict).
+	ErrArchived = ossapi.ErrArchived
+
 	// ErrRetriesExhausted means the retry policy gave up on a frame; it
 	// wraps the last failure.
 	ErrRetriesExhausted = ossapi.ErrRetriesExhausted

@@ -118,6 +118,7 @@ type appender struct {
 	crc      uint64 // the object's CRC-64, if crcKnown
 	crcKnown bool
 	full     bool  // the object takes no more appends (sealed): rotate before the next
+	noSeal   bool  // OSS refused to seal for this writer: it seals nothing more
 	appended int64 // bytes appended since NewWriter, for Stats and progress
 	done     chan struct{}
 
@@ -402,6 +403,17 @@ func (a *appender) store(b *body) error {
 			return nil
 		}
 		switch ossapi.Classify(err) {
+		case ossapi.TooLarge:
+			// OSS's limit is below the writer's MaxObjectSize: the object
+			// is full. The append did not land; it goes to the next key.
+			if a.pos == 0 {
+				return fmt.Errorf("ossappend: append %s/%s at 0: an append of %d bytes is larger than OSS takes: %w", w.bucket, a.key, b.n, ossapi.Describe(err))
+			}
+			if err := a.rotate(true); err != nil {
+				return err
+			}
+			others, sentB = nil, false
+			continue
 		case ossapi.Conflict:
 			if len(others) > 0 {
 				// A sealed object may hold the recorded append: look.
@@ -445,6 +457,7 @@ func (a *appender) append(b *body) (*oss.AppendObjectResult, error) {
 	if pos == 0 {
 		w.cfg.createParams(req)
 	}
+	w.date(&req.RequestCommon)
 	if fn := w.cfg.progress; fn != nil {
 		base := a.appended // bytes appended before this request
 		req.ProgressFn = func(increment, transferred, total int64) {

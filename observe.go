@@ -76,6 +76,7 @@ func (w *Writer) request(ctx context.Context, op, key string, n int64, send func
 	}
 	start := time.Now()
 	err := send()
+	w.noteSkew(err)
 	w.cfg.requestBudget.answered(err)
 	if o := w.cfg.observer; o != nil && w.open {
 		o.Requested(w, Request{Op: op, Key: key, Bytes: n, Duration: time.Since(start), Err: err})
@@ -87,8 +88,17 @@ func (w *Writer) request(ctx context.Context, op, key string, n int64, send func
 // object is no error (see ossapi.Head).
 func (w *Writer) head(ctx context.Context, key string, optFns ...func(*oss.Options)) (ossapi.Object, error) {
 	var obj ossapi.Object
-	err := w.request(ctx, "HeadObject", key, 0, func() (err error) {
-		obj, err = ossapi.Head(ctx, w.client, w.bucket, key, optFns...)
+	err := w.request(ctx, "HeadObject", key, 0, func() error {
+		req := &oss.HeadObjectRequest{Bucket: &w.bucket, Key: &key}
+		w.date(&req.RequestCommon)
+		res, err := w.client.HeadObject(ctx, req, optFns...)
+		switch {
+		case ossapi.IsNoSuchKey(err):
+			return nil
+		case err != nil:
+			return ossapi.Describe(err)
+		}
+		obj, err = ossapi.ObjectOf(res)
 		return err
 	})
 	return obj, err

@@ -139,10 +139,13 @@ func WithConcurrency(n int) Option { return func(c *config) { c.concurrency = n 
 // WithObjectOptions sets the create-time parameters of each object the
 // writer creates (the first append to a key): ContentType, CacheControl,
 // ContentDisposition, ContentEncoding, Expires, Metadata, Acl, StorageClass,
-// Tagging and the server-side encryption fields. TrafficLimit and
-// RequestPayer apply to every append. Bucket, Key, Position, Body,
-// InitHashCRC64 and ProgressFn belong to the writer and must be unset.
-// An object the writer resumes keeps the parameters it was created with.
+// Tagging, ServerSideEncryption and ServerSideDataEncryption. TrafficLimit
+// and RequestPayer apply to every append. Bucket, Key, Position, Body,
+// InitHashCRC64 and ProgressFn belong to the writer and must be unset. OSS
+// refuses the storage classes ColdArchive and DeepColdArchive, and a KMS
+// key ID (ServerSideEncryptionKeyId), for appendable objects: NewWriter
+// refuses them too, before any request. An object the writer resumes keeps
+// the parameters it was created with.
 func WithObjectOptions(req *oss.AppendObjectRequest) Option {
 	return func(c *config) { c.object = req }
 }
@@ -348,6 +351,14 @@ func (c *config) validate(client Client, key string) error {
 		if o.Bucket != nil || o.Key != nil || o.Position != nil || o.Body != nil || o.InitHashCRC64 != nil || o.ProgressFn != nil {
 			return bad("object options: Bucket, Key, Position, Body, InitHashCRC64 and ProgressFn are set by the writer")
 		}
+		switch o.StorageClass {
+		case oss.StorageClassColdArchive, oss.StorageClassDeepColdArchive:
+			return bad("object options: StorageClass %s: OSS refuses it for appendable objects (Standard, IA and Archive take appends)", o.StorageClass)
+		}
+		//lint:ignore SA1019 the deprecated name of the same header, refused alike
+		if o.ServerSideEncryptionKeyId != nil || o.SSEKMSKeyId != nil {
+			return bad("object options: ServerSideEncryptionKeyId: OSS refuses a KMS key ID for appendable objects (KMS encryption with the default key is accepted)")
+		}
 	}
 	return nil
 }
@@ -387,8 +398,6 @@ func (c *config) createParams(req *oss.AppendObjectRequest) {
 		req.ContentType = o.ContentType
 		req.ServerSideEncryption = o.ServerSideEncryption
 		req.ServerSideDataEncryption = o.ServerSideDataEncryption
-		req.ServerSideEncryptionKeyId = o.ServerSideEncryptionKeyId
-		req.SSEKMSKeyId = o.SSEKMSKeyId
 		req.Acl = o.Acl
 		req.StorageClass = o.StorageClass
 		req.Metadata = o.Metadata

@@ -138,8 +138,11 @@ func (a *appender) look(b *body, sentB bool, others []sent) (outcome, string, er
 		lens[j] = bodies[i].Len()
 	}
 	crcs, err := a.readBack(lens)
-	if errors.Is(err, errNoReadBack) {
+	switch {
+	case errors.Is(err, errNoReadBack):
 		return outcome{verdict: foreign, why: fmt.Sprintf("the object grew past this writer's append at %d, and the client cannot read it back to tell whose bytes those are", a.pos)}, "", nil
+	case ossapi.IsArchived(err):
+		return outcome{verdict: foreign, why: fmt.Sprintf("the object grew past this writer's append at %d, and it is archived (%v): it cannot be read back to tell whose bytes those are", a.pos, ErrArchived)}, "", nil
 	}
 	if err != nil {
 		return outcome{}, "get", err
@@ -173,12 +176,14 @@ func (a *appender) readBack(lens []int64) (map[int64]uint64, error) {
 	}
 	var res *oss.GetObjectResult
 	err := w.request(w.ctx, "GetObject", a.key, 0, func() (err error) {
-		res, err = gc.GetObject(w.ctx, &oss.GetObjectRequest{
+		req := &oss.GetObjectRequest{
 			Bucket:        &w.bucket,
 			Key:           &a.key,
 			Range:         oss.Ptr(fmt.Sprintf("bytes=%d-%d", a.pos, a.pos+end-1)),
 			RangeBehavior: oss.Ptr("standard"),
-		}, ossapi.NoSDKRetry)
+		}
+		w.date(&req.RequestCommon)
+		res, err = gc.GetObject(w.ctx, req, ossapi.NoSDKRetry)
 		return err
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package ossappend
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -35,9 +36,9 @@ func (r refusal) Unwrap() error { return r.err }
 
 // originOf finds where to append in the chain of base: its newest object,
 // if it takes appends of the writer's codec; the next rotation if the
-// newest is sealed; base itself if the chain has no object. A Normal object
-// or an object of another codec comes back as a refusal, with the origin
-// after it.
+// newest is sealed, or archived and of a codec the writer cannot read;
+// base itself if the chain has no object. A Normal object or an object of
+// another codec comes back as a refusal, with the origin after it.
 func (w *Writer) originOf(ctx context.Context, base string, optFns ...func(*oss.Options)) (origin, error) {
 	o, err := w.newest(ctx, base, optFns...)
 	if err != nil {
@@ -61,6 +62,12 @@ func (w *Writer) originOf(ctx context.Context, base string, optFns ...func(*oss.
 		if aerr != nil {
 			return origin{}, aerr
 		}
+		if errors.Is(err, ErrArchived) {
+			// Nothing wrong with it: it is only out of reach. The writer
+			// starts the next object of the chain and says so.
+			w.report(fmt.Errorf("ossappend: %w; the writer goes on in %s/%s", err, w.bucket, next.key))
+			return next, nil
+		}
 		return next, refusal{err}
 	}
 	return o, nil
@@ -82,13 +89,27 @@ func (w *Writer) newest(ctx context.Context, base string, optFns ...func(*oss.Op
 		var key string
 		var n int
 		err := w.request(ctx, "ListObjectsV2", base, 0, func() (err error) {
-			key, n, err = chain.Newest(ctx, lc, w.bucket, base)
+			key, n, err = chain.Newest(ctx, datedLister{lc, w}, w.bucket, base)
 			return err
 		})
 		if err != nil {
 			return origin{}, fmt.Errorf("find the newest object of %s/%s: %w", w.bucket, base, err)
 		}
-		return head(key, n)
+		// A listing may lag behind a rotation just made: the keys after
+		// the one it names are looked up too, so that a writer never goes
+		// back to an older object.
+		last, err := head(key, n)
+		for probes := 0; err == nil && last.obj.Exists && probes < maxRotateProbes; probes++ {
+			next, err := head(w.cfg.rotateKey(base, last.rotation+1), last.rotation+1)
+			if err != nil {
+				return origin{}, err
+			}
+			if !next.obj.Exists {
+				break
+			}
+			last = next
+		}
+		return last, err
 	}
 	last, err := head(base, 0)
 	if err != nil || !last.obj.Exists {
@@ -130,7 +151,12 @@ func (w *Writer) checkCodec(ctx context.Context, key string, obj ossapi.Object, 
 	if !ok || obj.Length == 0 {
 		return nil
 	}
-	res, err := gc.GetObject(ctx, &oss.GetObjectRequest{Bucket: &w.bucket, Key: &key, Range: oss.Ptr("bytes=0-15")}, optFns...)
+	req := &oss.GetObjectRequest{Bucket: &w.bucket, Key: &key, Range: oss.Ptr("bytes=0-15"), RangeBehavior: oss.Ptr("standard")}
+	w.date(&req.RequestCommon)
+	res, err := gc.GetObject(ctx, req, optFns...)
+	if ossapi.IsArchived(err) {
+		return fmt.Errorf("%s/%s: %w: the writer cannot read its first bytes to tell its codec", w.bucket, key, ErrArchived)
+	}
 	if err != nil {
 		return fmt.Errorf("read the first bytes of %s/%s: %w", w.bucket, key, ossapi.Describe(err))
 	}

@@ -130,10 +130,13 @@ func (a *appender) roll(base string) error {
 	}
 }
 
-// seal seals the current object, if it has any bytes.
+// seal seals the current object, if it has any bytes and is not sealed
+// already. If OSS will not seal for this writer (see ErrSealNotSupported),
+// it says so once to the error handler and seals nothing more: the data is
+// stored, and that is what matters.
 func (a *appender) seal() error {
 	w := a.w
-	if a.pos == 0 {
+	if a.pos == 0 || a.full || a.noSeal {
 		return nil
 	}
 	s := w.client.(ossapi.SealClient) // NewWriter checked
@@ -141,10 +144,18 @@ func (a *appender) seal() error {
 	for {
 		pos := a.pos
 		err := w.request(w.ctx, "SealAppendObject", a.key, 0, func() error {
-			_, err := s.SealAppendObject(w.ctx, &oss.SealAppendObjectRequest{Bucket: &w.bucket, Key: &a.key, Position: &pos}, ossapi.NoSDKRetry)
+			req := &oss.SealAppendObjectRequest{Bucket: &w.bucket, Key: &a.key, Position: &pos}
+			w.date(&req.RequestCommon)
+			_, err := s.SealAppendObject(w.ctx, req, ossapi.NoSDKRetry)
 			return err
 		})
 		if err == nil {
+			return nil
+		}
+		if ossapi.SealRefused(err) {
+			a.noSeal = true
+			w.report(fmt.Errorf("ossappend: seal %s/%s: %w: %w; the writer goes on, storing everything, and seals no more objects",
+				w.bucket, a.key, ErrSealNotSupported, ossapi.Describe(err)))
 			return nil
 		}
 		if se := ossapi.ServiceError(err); se != nil && se.StatusCode == http.StatusConflict {

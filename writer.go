@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend/compress"
@@ -49,9 +50,10 @@ type Writer struct {
 	notes         chan error    // reports for the error handler; nil without one
 	readingFrames atomic.Bool   // a ReadFrom reads a frame at a time (readfrom.go)
 	failure       atomic.Pointer[error]
-	key           atomic.Pointer[string] // the object now being written
-	requests      requestCounts          // the append loop's requests (stats.go)
-	open          bool                   // NewWriter is done: the Observer hears of requests
+	skew          atomic.Pointer[time.Duration] // how far OSS's clock is ahead, once a request was refused for it (skew.go)
+	key           atomic.Pointer[string]        // the object now being written
+	requests      requestCounts                 // the append loop's requests (stats.go)
+	open          bool                          // NewWriter is done: the Observer hears of requests
 
 	unblock    context.Context    // canceled when Close or Shutdown begins or the writer fails
 	unblockAll context.CancelFunc // cancels unblock: every wait of a Write ends

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 )
@@ -21,6 +22,7 @@ var (
 	ErrNoSuchKey        = errors.New("object does not exist")
 	ErrAccessDenied     = errors.New("access denied")
 	ErrRetriesExhausted = errors.New("retries exhausted")
+	ErrArchived         = errors.New("object is archived: restore it to read it")
 )
 
 // Class says what to do after a request failed.
@@ -41,6 +43,10 @@ const (
 	Permanent
 	// Canceled: the caller's context was canceled.
 	Canceled
+	// TooLarge: the append would make the object larger than OSS allows
+	// (EntityTooLarge, ObjectTooLarge, InvalidObjectSize): it did not
+	// land, and goes to a fresh object.
+	TooLarge
 )
 
 func (c Class) String() string {
@@ -53,6 +59,8 @@ func (c Class) String() string {
 		return "permanent"
 	case Canceled:
 		return "canceled"
+	case TooLarge:
+		return "too large"
 	}
 	return fmt.Sprintf("Class(%d)", int(c))
 }
@@ -80,16 +88,53 @@ func Classify(err error) Class {
 		return Uncertain
 	case se.StatusCode == http.StatusConflict:
 		return Conflict // ObjectNotAppendable, sealed, ...
-	case RetryableStatus(se.StatusCode):
+	case se.Code == "EntityTooLarge" || se.Code == "ObjectTooLarge" || se.Code == "InvalidObjectSize":
+		return TooLarge
+	case RetryableStatus(se.StatusCode), retryableCodes[se.Code]:
 		return Uncertain
 	}
 	return Permanent
 }
 
 // RetryableStatus reports whether an answer with this HTTP status may be
-// followed by a different one: a server error, a timeout, throttling.
+// followed by a different one: a server error, a timeout, throttling, and
+// 401, as the SDK's own retryer has it.
 func RetryableStatus(code int) bool {
-	return code >= 500 || code == http.StatusRequestTimeout || code == http.StatusTooManyRequests
+	return code >= 500 || code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code == http.StatusUnauthorized
+}
+
+// retryableCodes are the error codes the SDK's own retryer repeats, whatever
+// their status: a request signed with a clock too far from OSS's
+// (RequestTimeTooSkewed: the machine's clock stepped; the next request is
+// signed with OSS's time, see SkewOf), and BadRequest.
+var retryableCodes = map[string]bool{"RequestTimeTooSkewed": true, "BadRequest": true}
+
+// SkewOf returns, for an answer of RequestTimeTooSkewed, how far OSS's
+// clock is ahead of this machine's (negative if behind), from the Date of
+// the answer; ok is false for any other error.
+func SkewOf(err error, now time.Time) (skew time.Duration, ok bool) {
+	se := ServiceError(err)
+	if se == nil || se.Code != "RequestTimeTooSkewed" || se.Timestamp.IsZero() {
+		return 0, false
+	}
+	return se.Timestamp.Sub(now), true
+}
+
+// SealRefused reports whether err says that OSS does not seal objects for
+// this account (400 OperationNotSupported: seal is a feature accounts ask
+// for) or these credentials (403: the oss:SealAppendObject action is not
+// allowed).
+func SealRefused(err error) bool {
+	se := ServiceError(err)
+	return se != nil && (se.Code == "OperationNotSupported" || se.StatusCode == http.StatusForbidden && se.Code != "RequestTimeTooSkewed")
+}
+
+// IsArchived reports whether err says the object cannot be read until it
+// is restored: its storage class is Archive, Cold Archive or Deep Cold
+// Archive (403 InvalidObjectState).
+func IsArchived(err error) bool {
+	se := ServiceError(err)
+	return se != nil && se.Code == "InvalidObjectState"
 }
 
 // ServiceError returns the OSS error answer err holds, or nil.
@@ -130,6 +175,8 @@ func Describe(err error) error {
 	switch {
 	case se.Code == "NoSuchBucket":
 		d.sentinel = ErrNoSuchBucket
+	case se.Code == "InvalidObjectState":
+		d.sentinel = ErrArchived
 	case se.StatusCode == http.StatusNotFound:
 		d.sentinel = ErrNoSuchKey
 	case se.StatusCode == http.StatusForbidden,

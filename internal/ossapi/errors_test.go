@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 )
@@ -45,7 +46,11 @@ func TestClassify(t *testing.T) {
 		// OSS's answers.
 		{"400 InvalidArgument", sdkWrapped(svc(400, "InvalidArgument")), Permanent},
 		{"400 InvalidObjectName", sdkWrapped(svc(400, "InvalidObjectName")), Permanent},
-		{"400 RequestTimeTooSkewed", sdkWrapped(svc(403, "RequestTimeTooSkewed")), Permanent},
+		{"403 RequestTimeTooSkewed: signed again with OSS's time", sdkWrapped(svc(403, "RequestTimeTooSkewed")), Uncertain},
+		{"400 BadRequest, as the SDK retries it", sdkWrapped(svc(400, "BadRequest")), Uncertain},
+		{"401, as the SDK retries it", sdkWrapped(svc(401, "Unauthorized")), Uncertain},
+		{"400 EntityTooLarge: past the size limit", sdkWrapped(svc(400, "EntityTooLarge")), TooLarge},
+		{"403 InvalidObjectState: archived", sdkWrapped(svc(403, "InvalidObjectState")), Permanent},
 		{"403 AccessDenied", sdkWrapped(svc(403, "AccessDenied")), Permanent},
 		{"403 InvalidAccessKeyId", sdkWrapped(svc(403, "InvalidAccessKeyId")), Permanent},
 		{"403 SignatureDoesNotMatch", sdkWrapped(svc(403, "SignatureDoesNotMatch")), Permanent},
@@ -57,7 +62,7 @@ func TestClassify(t *testing.T) {
 		{"409 ObjectNotAppendable", sdkWrapped(svc(409, "ObjectNotAppendable")), Conflict},
 		{"409 another conflict", sdkWrapped(svc(409, "FileAlreadyExists")), Conflict},
 		{"411 MissingContentLength", sdkWrapped(svc(411, "MissingContentLength")), Permanent},
-		{"413 EntityTooLarge", sdkWrapped(svc(413, "EntityTooLarge")), Permanent},
+		{"413 EntityTooLarge", sdkWrapped(svc(413, "EntityTooLarge")), TooLarge},
 		{"416 InvalidRange", sdkWrapped(svc(416, "InvalidRange")), Permanent},
 		{"429 throttled", sdkWrapped(svc(429, "RequestThrottled")), Uncertain},
 		{"500 InternalError", sdkWrapped(svc(500, "InternalError")), Uncertain},
@@ -103,5 +108,42 @@ func TestDescribe(t *testing.T) {
 	}
 	if Describe(nil) != nil {
 		t.Error("Describe(nil) != nil")
+	}
+}
+
+func TestSkewOf(t *testing.T) {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	skewed := &oss.ServiceError{StatusCode: 403, Code: "RequestTimeTooSkewed", Timestamp: now.Add(-time.Hour)}
+	if d, ok := SkewOf(sdkWrapped(skewed), now); !ok || d != -time.Hour {
+		t.Fatalf("SkewOf = %v, %v; want -1h", d, ok)
+	}
+	for _, err := range []error{svc(403, "AccessDenied"), &oss.ServiceError{StatusCode: 403, Code: "RequestTimeTooSkewed"}, io.EOF} {
+		if _, ok := SkewOf(err, now); ok {
+			t.Errorf("SkewOf(%v) found a skew", err)
+		}
+	}
+}
+
+func TestSealRefusedAndArchived(t *testing.T) {
+	for _, tc := range []struct {
+		err             error
+		refused, archiv bool
+	}{
+		{sdkWrapped(svc(400, "OperationNotSupported")), true, false},
+		{sdkWrapped(svc(403, "AccessDenied")), true, false},
+		{sdkWrapped(svc(403, "RequestTimeTooSkewed")), false, false},
+		{sdkWrapped(svc(409, "PositionNotEqualToLength")), false, false},
+		{sdkWrapped(svc(403, "InvalidObjectState")), true, true},
+		{io.EOF, false, false},
+	} {
+		if got := SealRefused(tc.err); got != tc.refused {
+			t.Errorf("SealRefused(%v) = %v", tc.err, got)
+		}
+		if got := IsArchived(tc.err); got != tc.archiv {
+			t.Errorf("IsArchived(%v) = %v", tc.err, got)
+		}
+	}
+	if d := Describe(svc(403, "InvalidObjectState")); !errors.Is(d, ErrArchived) || errors.Is(d, ErrAccessDenied) {
+		t.Errorf("Describe of an archived object = %v: want ErrArchived, not ErrAccessDenied", d)
 	}
 }
