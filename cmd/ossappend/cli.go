@@ -13,7 +13,7 @@ type cli struct {
 	Version kong.VersionFlag `help:"Print the version and exit."`
 
 	Demo  demoCmd  `cmd:"" help:"See ossappend work: stream logs into an embedded OSS server, read them back and verify them."`
-	Pipe  pipeCmd  `cmd:"" help:"Copy standard input into an appendable object, whole lines at a time."`
+	Pipe  pipeCmd  `cmd:"" help:"Copy standard input (or files) into an appendable object, whole lines at a time."`
 	Cat   catCmd   `cmd:"" help:"Print an object and the objects it was rotated to, or every object under a prefix, decoded; with -f, follow them as tail -F does."`
 	Serve serveCmd `cmd:"" help:"Run an OSS-protocol test server (osstest) until interrupted; --region sets its region."`
 	Help  helpCmd  `cmd:"" help:"Show help for ossappend or one of its commands."`
