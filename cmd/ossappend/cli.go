@@ -15,6 +15,7 @@ type cli struct {
 	Demo  demoCmd  `cmd:"" help:"See ossappend work: stream logs into an embedded OSS server, read them back and verify them."`
 	Pipe  pipeCmd  `cmd:"" help:"Copy standard input (or files) into an appendable object, whole lines at a time."`
 	Cat   catCmd   `cmd:"" help:"Print an object and the objects it was rotated to, or every object under a prefix, decoded; with -f, follow them as tail -F does."`
+	Ls    lsCmd    `cmd:"" help:"List objects with their size, state (appendable or sealed), codec and time; -r lists a prefix at any depth, a key lists its chain."`
 	Serve serveCmd `cmd:"" help:"Run an OSS-protocol test server (osstest) until interrupted; --region sets its region."`
 	Help  helpCmd  `cmd:"" help:"Show help for ossappend or one of its commands."`
 }
@@ -53,7 +54,7 @@ func (h *helpCmd) Run(kctx *kong.Context) error {
 		err = ctx.Error
 	}
 	if err != nil {
-		return usagef("help %s: no such command: want demo, pipe, cat or serve", strings.Join(h.Command, " "))
+		return usagef("help %s: no such command: want demo, pipe, cat, ls or serve", strings.Join(h.Command, " "))
 	}
 	return ctx.PrintUsage(false)
 }

@@ -141,7 +141,7 @@ func TestMissingObjectAndBucket(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	r := mustRunBin(t, cleanEnv(), "", "--help")
-	for _, cmd := range []string{"demo", "pipe", "cat", "serve", "--endpoint", "--region", "--local"} {
+	for _, cmd := range []string{"demo", "pipe", "cat", "ls", "serve", "--endpoint", "--region", "--local"} {
 		if !strings.Contains(r.stdout, cmd) {
 			t.Errorf("--help does not mention %s:\n%s", cmd, r.stdout)
 		}
@@ -169,7 +169,7 @@ func TestNotOSSEndpoint(t *testing.T) {
 		}))
 		defer web.Close()
 		env := cleanEnv("OSS_ACCESS_KEY_ID="+osstest.AccessKeyID, "OSS_ACCESS_KEY_SECRET="+osstest.AccessKeySecret)
-		for _, args := range [][]string{{"pipe", url("k.log")}, {"cat", url("k.log")}, {"cat", "--only", url("k.log")}} {
+		for _, args := range [][]string{{"pipe", url("k.log")}, {"cat", url("k.log")}, {"cat", "--only", url("k.log")}, {"ls", url("")}} {
 			r := runBin(t, env, "data\n", append([]string{"--endpoint", web.URL, "--region", osstest.Region}, args...)...)
 			checkFailure(t, r, exitFailure, "does not answer as OSS does", "--endpoint")
 			if strings.Contains(r.stderr, "does not exist") || strings.Contains(r.stderr, "Failed to parse") {
@@ -191,6 +191,7 @@ func TestMessagesNameTheProgramOnce(t *testing.T) {
 		{[]string{"cat", url("missing.log")}, "oss://cli-test/missing.log: object does not exist, nor does any rotation of it (such as oss://cli-test/missing.1.log)"},
 		{[]string{"cat", "--only", url("missing.log")}, "oss://cli-test/missing.log: object does not exist"},
 		{[]string{"cat", "-f", url("missing.log")}, "oss://cli-test/missing.log: object does not exist"},
+		{[]string{"ls", url("missing.log")}, "oss://cli-test/missing.log"},
 		{[]string{"pipe", "oss://no-such-bucket/k.log"}, "oss://no-such-bucket/k.log"},
 		{[]string{"cat", "oss://no-such-bucket/k.log"}, "oss://no-such-bucket/k.log"},
 	} {
@@ -212,7 +213,7 @@ func TestMessagesNameTheProgramOnce(t *testing.T) {
 func TestCatSuggestsThePrefix(t *testing.T) {
 	srv := newTestServer(t)
 	mustRunBin(t, srv.env(), "x\n", srv.args("pipe", "-q", url("logs/app.log"))...)
-	for _, args := range [][]string{{"cat", url("logs")}, {"cat", "--only", url("logs")}} {
+	for _, args := range [][]string{{"cat", url("logs")}, {"cat", "--only", url("logs")}, {"ls", url("logs")}} {
 		checkFailure(t, runBin(t, srv.env(), "", srv.args(args...)...), exitFailure, "did you mean oss://cli-test/logs/?")
 	}
 }
@@ -245,7 +246,7 @@ func TestPipeRefusesLayoutVerbsWithoutLayout(t *testing.T) {
 func TestCatReaderLeavesEarly(t *testing.T) {
 	srv := newTestServer(t)
 	mustRunBin(t, srv.env(), logText(200000), srv.args("pipe", "-q", url("big.log"))...)
-	for _, args := range [][]string{{"cat", url("big.log")}} {
+	for _, args := range [][]string{{"cat", url("big.log")}, {"ls", "-r", url("")}} {
 		cmd := exec.Command(binary, srv.args(args...)...)
 		cmd.Env = srv.env()
 		var stderr syncBuffer
