@@ -141,7 +141,7 @@ func TestMissingObjectAndBucket(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	r := mustRunBin(t, cleanEnv(), "", "--help")
-	for _, cmd := range []string{"demo", "pipe", "cat", "ls", "serve", "--endpoint", "--region", "--local"} {
+	for _, cmd := range []string{"demo", "pipe", "cat", "ls", "serve", "version", "--endpoint", "--region", "--local"} {
 		if !strings.Contains(r.stdout, cmd) {
 			t.Errorf("--help does not mention %s:\n%s", cmd, r.stdout)
 		}
