@@ -2,8 +2,10 @@ package ossappend
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
@@ -129,6 +131,14 @@ func WithMaxInflight(n int) Option { return func(c *config) { c.maxInflight = n 
 // zstd -dc or compress.NewReader. Unless WithObjectOptions sets one, the
 // object's Content-Type becomes the codec's media type; Content-Encoding is
 // not set, because HTTP clients would then decode the object on download.
+//
+// The writer records the codec's Name in the user metadata
+// x-oss-meta-ossappend-codec of each object it creates. A writer resuming
+// an object, and package ossread decoding it, take the codec from there:
+// a writer refuses an object recorded with another codec, and never one
+// recorded with its own, whatever its bytes look like. Only an object
+// without the record (created by another tool, or by an older writer) is
+// judged by its first bytes (see compress.Detect).
 func WithCodec(codec compress.Codec) Option { return func(c *config) { c.codec = codec } }
 
 // WithConcurrency sets how many frames are compressed at once (default
@@ -141,7 +151,9 @@ func WithConcurrency(n int) Option { return func(c *config) { c.concurrency = n 
 // ContentDisposition, ContentEncoding, Expires, Metadata, Acl, StorageClass,
 // Tagging, ServerSideEncryption and ServerSideDataEncryption. TrafficLimit
 // and RequestPayer apply to every append. Bucket, Key, Position, Body,
-// InitHashCRC64 and ProgressFn belong to the writer and must be unset. OSS
+// InitHashCRC64 and ProgressFn belong to the writer and must be unset.
+// Metadata is stored with the writer's record of its codec (see
+// WithCodec), and must not hold that key, ossappend-codec, itself. OSS
 // refuses the storage classes ColdArchive and DeepColdArchive, and a KMS
 // key ID (ServerSideEncryptionKeyId), for appendable objects: NewWriter
 // refuses them too, before any request. An object the writer resumes keeps
@@ -359,6 +371,11 @@ func (c *config) validate(client Client, key string) error {
 		if o.ServerSideEncryptionKeyId != nil || o.SSEKMSKeyId != nil {
 			return bad("object options: ServerSideEncryptionKeyId: OSS refuses a KMS key ID for appendable objects (KMS encryption with the default key is accepted)")
 		}
+		for k := range o.Metadata {
+			if strings.EqualFold(k, ossapi.CodecMetadata) {
+				return bad("object options: Metadata %q is where the writer records its codec", k)
+			}
+		}
 	}
 	return nil
 }
@@ -387,8 +404,8 @@ func (c *config) rotationOf(base, key string) int {
 }
 
 // createParams copies WithObjectOptions' create-time parameters into the
-// request that creates an object, and the codec's media type unless they
-// name a Content-Type.
+// request that creates an object, the codec's media type unless they name
+// a Content-Type, and the record of the codec into its metadata.
 func (c *config) createParams(req *oss.AppendObjectRequest) {
 	if o := c.object; o != nil {
 		req.CacheControl = o.CacheControl
@@ -407,4 +424,8 @@ func (c *config) createParams(req *oss.AppendObjectRequest) {
 	if t := c.codec.MediaType(); req.ContentType == nil && t != "" {
 		req.ContentType = &t
 	}
+	meta := make(map[string]string, len(req.Metadata)+1)
+	maps.Copy(meta, req.Metadata)
+	meta[ossapi.CodecMetadata] = c.codec.Name()
+	req.Metadata = meta
 }

@@ -143,10 +143,18 @@ func (w *Writer) after(ctx context.Context, base string, n int, optFns ...func(*
 
 // checkCodec refuses to append frames of the writer's codec to an object
 // that holds another codec's, or uncompressed bytes: the mixture would
-// decode neither with compress.NewReader nor with the codec's own tool. It
-// reads the object's first bytes, if the client can; an empty object takes
-// any codec.
+// decode neither with compress.NewReader nor with the codec's own tool.
+// The codec recorded with the object when it was created decides; only an
+// object without a record is judged by its first bytes, if the client can
+// read them, and takes any codec while it is empty.
 func (w *Writer) checkCodec(ctx context.Context, key string, obj ossapi.Object, optFns ...func(*oss.Options)) error {
+	want := w.cfg.codec.Name()
+	if obj.Codec != "" {
+		if obj.Codec != want {
+			return codecRefusal(w.bucket, key, obj.Codec, want)
+		}
+		return nil
+	}
 	gc, ok := w.client.(ossapi.GetClient)
 	if !ok || obj.Length == 0 {
 		return nil
@@ -165,11 +173,17 @@ func (w *Writer) checkCodec(ctx context.Context, key string, obj ossapi.Object, 
 	if _, err := io.Copy(&head, io.LimitReader(res.Body, 16)); err != nil {
 		return fmt.Errorf("read the first bytes of %s/%s: %w", w.bucket, key, err)
 	}
-	if got, want := compress.Detect(head.Bytes()), w.cfg.codec.Name(); got != want {
-		return fmt.Errorf("%s/%s: %w: it holds %s, and appending %s would leave it undecodable; write it with codec %s, or to another key",
-			w.bucket, key, ErrNotAppendable, encodedName(got), encodedName(want), got)
+	if got := compress.Detect(head.Bytes()); got != want {
+		return codecRefusal(w.bucket, key, got, want)
 	}
 	return nil
+}
+
+// codecRefusal is the error of an object of codec got, to which a writer
+// of codec want cannot append.
+func codecRefusal(bucket, key, got, want string) error {
+	return fmt.Errorf("%s/%s: %w: it holds %s, and appending %s would leave it undecodable; write it with codec %s, or to another key",
+		bucket, key, ErrNotAppendable, encodedName(got), encodedName(want), got)
 }
 
 // encodedName names what a codec makes: "zstd frames", "uncompressed bytes".

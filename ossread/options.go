@@ -55,12 +55,18 @@ func WithFollow() Option {
 	return func(c *config) { c.follow = true }
 }
 
-// WithDecode makes a Reader decode each object with compress.NewReader,
-// which detects the codec from the object's first bytes, so that a series
-// whose objects use different codecs reads as one text. Read then returns
-// decoded bytes, and Offset is no longer a place to resume at (see
-// Reader.Offset). It is not an option of a Follower: wrap the Follower in
-// compress.NewReader instead.
+// WithDecode makes a Reader decode each object by the codec it was
+// written with, so that a series whose objects use different codecs reads
+// as one text. The codec is the one an ossappend writer recorded with the
+// object when it created it (x-oss-meta-ossappend-codec, which the
+// HeadObject the Reader makes anyway reports): an object recorded as
+// "none" reads as stored, even if its bytes begin as a gzip member does (a
+// .tgz, say). Only an object without the record, written by another tool
+// or an older writer, has its codec detected from its first bytes, as
+// compress.NewReader does. Read then returns decoded bytes, and Offset is
+// no longer a place to resume at (see Reader.Offset). It is not an option
+// of a Follower: wrap the Follower in compress.NewReader instead, which
+// always detects.
 func WithDecode() Option {
 	return func(c *config) { c.decode = true }
 }

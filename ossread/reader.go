@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
-	"github.com/ossappend/ossappend/compress"
 	"github.com/ossappend/ossappend/internal/chain"
 	"github.com/ossappend/ossappend/internal/ossapi"
 )
@@ -302,7 +301,7 @@ func (r *Reader) open(m chain.Member, cfg config) {
 	r.key.Store(&m.Key)
 	r.pos.Store(f)
 	if r.cfg.decode {
-		r.dec = compress.NewReader(f)
+		r.dec = newDecoder(f)
 	}
 }
 

@@ -132,7 +132,7 @@ func (s series) describe() string {
 func (s series) missing() error {
 	switch s.kind {
 	case oneChain:
-		return fmt.Errorf("ossread: %s: %w, nor does any rotation of it (such as %s)", s, ErrNoSuchKey, chain.Rotate(s.key, 1))
+		return fmt.Errorf("ossread: %s: %w, nor does any rotation of it (such as %s/%s)", s, ErrNoSuchKey, s.bucket, chain.Rotate(s.key, 1))
 	case underPrefix:
 		return fmt.Errorf("ossread: %s: %w: no object under the prefix", s, ErrNoSuchKey)
 	}

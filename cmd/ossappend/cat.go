@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend"
 	"github.com/ossappend/ossappend/ossread"
 )
@@ -43,23 +45,27 @@ func (c *catCmd) Run(g *globals, e *env) error {
 	defer conn.Close()
 	ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A reader that leaves early, such as head, ends cat quietly: the
+	// write fails with EPIPE instead of SIGPIPE killing the process.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 
 	r, err := ossread.NewReader(ctx, conn.client, u.Bucket, u.Key, c.options()...)
 	if err != nil {
-		return c.failed(err)
+		return failed("cat", u, c.hint(ctx, conn, u, err))
 	}
 	defer r.Close()
 	// Copy with a buffer of our own, so that each piece the reader yields
-	// goes out at once (io.Copy would hand os.Stdout the reader instead).
-	_, err = io.CopyBuffer(struct{ io.Writer }{e.stdout}, r, make([]byte, 64<<10))
-	if ctx.Err() != nil {
-		if c.Follow {
-			return nil // interrupted: the normal end of cat -f
-		}
-		return fmt.Errorf("cat %s: interrupted", u)
-	}
-	if err != nil {
-		return fmt.Errorf("cat: %w", err)
+	// goes out at once (io.Copy would hand the output the reader instead).
+	_, err = io.CopyBuffer(output{e.stdout}, r, make([]byte, 64<<10))
+	switch {
+	case closedEarly(err):
+		return nil
+	case ctx.Err() != nil && c.Follow:
+		return nil // interrupted: the normal end of cat -f
+	case ctx.Err() != nil:
+		return failed("cat", u, errors.New("interrupted"))
+	case err != nil:
+		return failed("cat", u, err)
 	}
 	return nil
 }
@@ -85,15 +91,29 @@ func (c *catCmd) options() []ossread.Option {
 	return opts
 }
 
-// failed adds to the error of NewReader what the flags can do about it.
-func (c *catCmd) failed(err error) error {
+// hint adds to the error of NewReader what the flags can do about it, or
+// the prefix the user may have meant.
+func (c *catCmd) hint(ctx context.Context, conn *connection, u objectURL, err error) error {
 	switch {
 	case errors.Is(err, ossappend.ErrNotAppendable) && c.Follow:
-		err = fmt.Errorf("%w (cat without -f prints it)", err)
+		return fmt.Errorf("%w (cat without -f prints it)", err)
 	case errors.Is(err, ossappend.ErrAccessDenied) && !c.Only:
-		err = fmt.Errorf("%w (reading a chain or a prefix lists the bucket; --only reads one object without listing)", err)
+		return fmt.Errorf("%w (reading a chain or a prefix lists the bucket; --only reads one object without listing)", err)
+	case errors.Is(err, ossread.ErrNoSuchKey) && !strings.HasSuffix(u.Key, "/"):
+		return didYouMean(ctx, conn, u, err)
 	}
-	return fmt.Errorf("cat: %w", err)
+	return err
+}
+
+// didYouMean adds to err, which says that u holds no object, the prefix
+// u/ if objects are under it.
+func didYouMean(ctx context.Context, conn *connection, u objectURL, err error) error {
+	prefix := u.Key + "/"
+	res, lerr := conn.client.ListObjectsV2(ctx, &oss.ListObjectsV2Request{Bucket: &u.Bucket, Prefix: &prefix, MaxKeys: 1})
+	if lerr != nil || len(res.Contents) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w; did you mean %s?", err, objectURL{u.Bucket, prefix})
 }
 
 // parseSeriesURL parses oss://BUCKET/KEY or oss://BUCKET/PREFIX/.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/alecthomas/kong"
@@ -12,12 +13,28 @@ type cli struct {
 
 	Version kong.VersionFlag `help:"Print the version and exit."`
 
-	Demo   demoCmd   `cmd:"" help:"See ossappend work: stream logs into an embedded OSS server, read them back and verify them."`
-	Pipe   pipeCmd   `cmd:"" help:"Copy standard input into an appendable object, whole lines at a time."`
-	Cat    catCmd    `cmd:"" help:"Print an object and the objects it was rotated to, or every object under a prefix, decoded; with -f, follow them as tail -F does."`
-	Serve  serveCmd  `cmd:"" help:"Run an OSS-protocol test server (osstest) until interrupted; --region sets its region."`
-	Doctor doctorCmd `cmd:"" help:"Check a bucket and the credentials against every assumption the library makes, under a scratch prefix it removes; run it once before trusting a bucket with logs."`
-	Help   helpCmd   `cmd:"" help:"Show help for ossappend or one of its commands."`
+	Demo       demoCmd    `cmd:"" help:"See ossappend work: stream logs into an embedded OSS server, read them back and verify them."`
+	Pipe       pipeCmd    `cmd:"" help:"Copy standard input (or files) into an appendable object, whole lines at a time."`
+	Cat        catCmd     `cmd:"" help:"Print an object and the objects it was rotated to, or every object under a prefix, decoded; with -f, follow them as tail -F does."`
+	Ls         lsCmd      `cmd:"" help:"List objects with their size, state (appendable or sealed), codec and time; -r lists a prefix at any depth, a key lists its chain."`
+	Serve      serveCmd   `cmd:"" help:"Run an OSS-protocol test server (osstest) until interrupted; --region sets its region."`
+	Doctor     doctorCmd  `cmd:"" help:"Check a bucket and the credentials against every assumption the library makes, under a scratch prefix it removes; run it once before trusting a bucket with logs."`
+	VersionCmd versionCmd `cmd:"" name:"version" help:"Print the version: the module's, or the revision and time of the commit it was built from."`
+	Help       helpCmd    `cmd:"" help:"Show help for ossappend or one of its commands."`
+}
+
+// versionCmd is "ossappend version": --version, as a command.
+type versionCmd struct{}
+
+// ignoredGlobals: version uses no global flag.
+func (*versionCmd) ignoredGlobals() []string {
+	return []string{"endpoint", "region", "local", "profile"}
+}
+
+// Run prints the version.
+func (*versionCmd) Run(e *env) error {
+	_, err := fmt.Fprintln(e.stdout, version())
+	return err
 }
 
 // globals are the flags every command takes, before or after its name.
@@ -54,7 +71,7 @@ func (h *helpCmd) Run(kctx *kong.Context) error {
 		err = ctx.Error
 	}
 	if err != nil {
-		return usagef("help %s: no such command: want demo, pipe, cat, serve or doctor", strings.Join(h.Command, " "))
+		return usagef("help %s: no such command: want demo, pipe, cat, ls, serve, doctor or version", strings.Join(h.Command, " "))
 	}
 	return ctx.PrintUsage(false)
 }

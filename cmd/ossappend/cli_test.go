@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -57,5 +58,35 @@ func TestServeBadBucket(t *testing.T) {
 	}
 	if strings.Count(r.stderr, "Bad_Bucket") != 1 {
 		t.Errorf("stderr names the bucket more than once: %q", r.stderr)
+	}
+}
+
+// TestVersionCommand: "ossappend version" prints what --version prints.
+func TestVersionCommand(t *testing.T) {
+	flag := mustRunBin(t, cleanEnv(), "", "--version")
+	cmd := mustRunBin(t, cleanEnv(), "", "version")
+	if cmd.stdout != flag.stdout || strings.Contains(cmd.stdout, "(devel)") {
+		t.Errorf("version printed %q, --version %q", cmd.stdout, flag.stdout)
+	}
+}
+
+// TestVersionOf: the version says something of a build from source: the
+// revision and time of its commit, or that neither is known; never
+// "(devel)".
+func TestVersionOf(t *testing.T) {
+	devel := debug.Module{Path: "github.com/ossappend/ossappend/cmd/ossappend", Version: "(devel)"}
+	for _, tc := range []struct {
+		info *debug.BuildInfo
+		want string
+	}{
+		{&debug.BuildInfo{Main: debug.Module{Version: "v1.2.0"}}, "ossappend v1.2.0"},
+		{&debug.BuildInfo{Main: devel, Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.time", Value: "2026-11-30T09:12:03Z"}, {Key: "vcs.modified", Value: "true"}}},
+			"ossappend built from source at revision 0123456789ab of 2026-11-30 09:12 UTC, with changes not committed"},
+		{&debug.BuildInfo{Main: devel}, "ossappend built from source, of no known version or revision"},
+	} {
+		if got := versionOf(tc.info); got != tc.want {
+			t.Errorf("versionOf(%v) = %q, want %q", tc.info.Main.Version, got, tc.want)
+		}
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/transport"
 	"github.com/ossappend/ossappend/osstest"
 )
 
@@ -41,14 +43,46 @@ func (g *globals) connect(bucket string, stderr io.Writer) (*connection, error) 
 	if err != nil {
 		return nil, err
 	}
+	// The SDK's own HTTP client, made as the SDK makes it, that refuses
+	// answers that do not come from OSS.
+	hc := transport.NewHttpClient(&transport.Config{})
+	hc.Transport = ossOnly{hc.Transport}
 	cfg := oss.LoadDefaultConfig().
 		WithCredentialsProvider(creds).
 		WithRegion(g.Region).
-		WithUserAgent("ossappend-cli")
+		WithUserAgent("ossappend-cli").
+		WithHttpClient(hc)
 	if g.Endpoint != "" {
 		cfg = cfg.WithEndpoint(g.Endpoint)
 	}
 	return &connection{client: oss.NewClient(cfg)}, nil
+}
+
+// ossOnly passes on the answers of OSS, which always carry a request id,
+// and turns any other into an errNotOSS: a web server or another service
+// at the endpoint answers 404 for an object it knows nothing of, or 200
+// with a page for anything, which would read as a missing object or a
+// strange one.
+type ossOnly struct{ next http.RoundTripper }
+
+func (o ossOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	res, err := o.next.RoundTrip(req)
+	if err != nil || res.Header.Get("x-oss-request-id") != "" {
+		return res, err
+	}
+	res.Body.Close()
+	return nil, &errNotOSS{endpoint: req.URL.Scheme + "://" + req.URL.Host, status: res.StatusCode}
+}
+
+// errNotOSS is an answer that does not come from OSS.
+type errNotOSS struct {
+	endpoint string
+	status   int
+}
+
+func (e *errNotOSS) Error() string {
+	return fmt.Sprintf("%s does not answer as OSS does (HTTP %d %s, without an OSS request id); is --endpoint right?",
+		e.endpoint, e.status, http.StatusText(e.status))
 }
 
 // connectLocal starts an osstest server that keeps its data in --local.

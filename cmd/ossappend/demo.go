@@ -95,7 +95,7 @@ func (d *demoCmd) Run(g *globals, e *env) error {
 
 	client := srv.Client()
 	if err := d.write(ctx, e, client, &run); err != nil {
-		return within("demo", err)
+		return failed("demo", run.series, err)
 	}
 	fmt.Fprintf(e.stdout, "reading %s back and checking every line\n", run.series)
 	if err := d.verify(ctx, client, &run); err != nil {

@@ -127,9 +127,9 @@ func (r *doctor) run() {
 // the checks look at.
 func noRetry(o *oss.Options) { o.RetryMaxAttempts = oss.Ptr(1) }
 
-// describe says what OSS answered: its status, code and EC, or the error
+// answerOf says what OSS answered: its status, code and EC, or the error
 // that is not an answer of OSS's.
-func describe(err error) string {
+func answerOf(err error) string {
 	var se *oss.ServiceError
 	if !errors.As(err, &se) {
 		return oneLine(err)
@@ -156,7 +156,7 @@ func (r *doctor) cleanup() {
 	var failed []string
 	for _, key := range r.written {
 		if _, err := r.client.DeleteObject(r.env.ctx, &oss.DeleteObjectRequest{Bucket: &r.bucket, Key: oss.Ptr(key)}); err != nil {
-			failed = append(failed, fmt.Sprintf("%s: %s", key, describe(err)))
+			failed = append(failed, fmt.Sprintf("%s: %s", key, answerOf(err)))
 		}
 	}
 	if len(failed) > 0 {

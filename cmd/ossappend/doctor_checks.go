@@ -49,10 +49,10 @@ func (r *doctor) checkClock() bool {
 	switch {
 	case code == "RequestTimeTooSkewed":
 		r.report(fail, "clock", "%s: this machine's clock is %s OSS's, and OSS refuses requests signed more than 15m away: "+
-			"every append would be refused; set the clock right (NTP)", describe(err), offsetWords(offset))
+			"every append would be refused; set the clock right (NTP)", answerOf(err), offsetWords(offset))
 		return false
 	case status == 0 && err != nil:
-		r.report(fail, "clock", "HeadObject: %s: OSS could not be reached", describe(err))
+		r.report(fail, "clock", "HeadObject: %s: OSS could not be reached", answerOf(err))
 		return false
 	case perr != nil:
 		r.report(warn, "clock", "could not check: OSS's answer has no Date header")
@@ -66,12 +66,12 @@ func (r *doctor) checkClock() bool {
 	case err == nil:
 		r.report(fail, "head missing key", "HeadObject of a key that should not exist found an object")
 	case status == http.StatusNotFound:
-		r.report(pass, "head missing key", "HeadObject of a missing key is %s: the writer tells a new object from an existing one", describe(err))
+		r.report(pass, "head missing key", "HeadObject of a missing key is %s: the writer tells a new object from an existing one", answerOf(err))
 	case code == "AccessDenied":
 		r.report(fail, "head missing key", "HeadObject of a missing key is %s, not 404: the credentials lack oss:GetObject, "+
-			"and the writer cannot look at an object before it appends to it", describe(err))
+			"and the writer cannot look at an object before it appends to it", answerOf(err))
 	default:
-		r.report(fail, "head missing key", "HeadObject of a missing key is %s, not 404", describe(err))
+		r.report(fail, "head missing key", "HeadObject of a missing key is %s, not 404", answerOf(err))
 	}
 	return true
 }
@@ -89,7 +89,7 @@ func offsetWords(offset time.Duration) string {
 func (r *doctor) checkBucket() {
 	info, err := r.client.GetBucketInfo(r.env.ctx, &oss.GetBucketInfoRequest{Bucket: &r.bucket}, noRetry)
 	if err != nil {
-		r.report(warn, "bucket settings", "could not check versioning, storage class and encryption: GetBucketInfo: %s", describe(err))
+		r.report(warn, "bucket settings", "could not check versioning, storage class and encryption: GetBucketInfo: %s", answerOf(err))
 	} else {
 		bi := info.BucketInfo
 		var problems []string
@@ -121,7 +121,7 @@ func (r *doctor) checkBucket() {
 	case code == "NoSuchWORMConfiguration":
 		r.report(pass, "retention policy", "none: OSS takes appends to every object")
 	case err != nil:
-		r.report(warn, "retention policy", "could not check: GetBucketWorm: %s", describe(err))
+		r.report(warn, "retention policy", "could not check: GetBucketWorm: %s", answerOf(err))
 	default:
 		days := "?"
 		if c := worm.WormConfiguration; c != nil && c.RetentionPeriodInDays != nil {
@@ -158,7 +158,7 @@ func (r *doctor) checkCreate() bool {
 		case "EntityTooLarge":
 			meaning = "OSS takes no more bytes in appendable objects here"
 		}
-		r.report(fail, "append at 0", "AppendObject with %s: %s: %s", opts, describe(err), meaning)
+		r.report(fail, "append at 0", "AppendObject with %s: %s: %s", opts, answerOf(err), meaning)
 		return false
 	}
 	crc, perr := strconv.ParseUint(oss.ToString(res.HashCRC64), 10, 64)
@@ -187,7 +187,7 @@ func (r *doctor) checkChain() {
 		InitHashCRC64: oss.Ptr(strconv.FormatUint(r.crc, 10)),
 	}, noRetry)
 	if err != nil {
-		r.report(fail, "CRC-64 chain", "a second AppendObject: %s: the writer's appends after the first would fail", describe(err))
+		r.report(fail, "CRC-64 chain", "a second AppendObject: %s: the writer's appends after the first would fail", answerOf(err))
 		return
 	}
 	want := oss.CRC64Combine(r.crc, crc64Of(secondAppend), uint64(len(secondAppend)))
@@ -206,7 +206,7 @@ func (r *doctor) checkChain() {
 func (r *doctor) checkHead() {
 	res, err := r.client.HeadObject(r.env.ctx, &oss.HeadObjectRequest{Bucket: &r.bucket, Key: &r.log}, noRetry)
 	if err != nil {
-		r.report(fail, "head object", "HeadObject: %s: the writer cannot resume or reconcile", describe(err))
+		r.report(fail, "head object", "HeadObject: %s: the writer cannot resume or reconcile", answerOf(err))
 		return
 	}
 	var wrong []string
@@ -242,12 +242,12 @@ func (r *doctor) checkWrongPosition() {
 		r.report(fail, "wrong position", "an append at a wrong position was taken: the object is damaged, and the writer's reconciliation cannot work here")
 		r.length++
 	case !errors.As(err, &se) || se.StatusCode != http.StatusConflict || se.Code != "PositionNotEqualToLength":
-		r.report(fail, "wrong position", "an append at a wrong position is %s, not 409 PositionNotEqualToLength: the writer cannot tell a lost answer from a refusal", describe(err))
+		r.report(fail, "wrong position", "an append at a wrong position is %s, not 409 PositionNotEqualToLength: the writer cannot tell a lost answer from a refusal", answerOf(err))
 	case se.Headers.Get("x-oss-next-append-position") != strconv.FormatInt(r.length, 10):
 		r.report(fail, "wrong position", "409 PositionNotEqualToLength says next position %q, not %d: the writer reconciles from it",
 			se.Headers.Get("x-oss-next-append-position"), r.length)
 	default:
-		r.report(pass, "wrong position", "an append at a wrong position is %s with the object's length: the writer reconciles a lost answer from it", describe(err))
+		r.report(pass, "wrong position", "an append at a wrong position is %s with the object's length: the writer reconciles a lost answer from it", answerOf(err))
 	}
 }
 
@@ -257,7 +257,7 @@ func (r *doctor) checkNotAppendable() {
 	key := r.scratch + "normal.txt"
 	r.written = append(r.written, key)
 	if _, err := r.client.PutObject(r.env.ctx, &oss.PutObjectRequest{Bucket: &r.bucket, Key: &key, Body: strings.NewReader("normal\n")}, noRetry); err != nil {
-		r.report(skip, "normal object", "PutObject: %s: could not make a normal object to append to", describe(err))
+		r.report(skip, "normal object", "PutObject: %s: could not make a normal object to append to", answerOf(err))
 		return
 	}
 	_, err := r.client.AppendObject(r.env.ctx, &oss.AppendObjectRequest{
@@ -265,7 +265,7 @@ func (r *doctor) checkNotAppendable() {
 	}, noRetry)
 	status, code := serviceCode(err)
 	if status == http.StatusConflict && code == "ObjectNotAppendable" {
-		r.report(pass, "normal object", "an append to a normal object is %s: the writer moves on to a new key", describe(err))
+		r.report(pass, "normal object", "an append to a normal object is %s: the writer moves on to a new key", answerOf(err))
 		return
 	}
 	r.report(fail, "normal object", "an append to a normal object is %s, not 409 ObjectNotAppendable", describeOrOK(err))
@@ -275,7 +275,7 @@ func describeOrOK(err error) string {
 	if err == nil {
 		return "taken"
 	}
-	return describe(err)
+	return answerOf(err)
 }
 
 // checkRanges reads the test object in ranges, with standard range
@@ -304,7 +304,7 @@ func (r *doctor) checkRanges() {
 	res, body, err := get("bytes=2-5")
 	switch {
 	case err != nil:
-		r.report(fail, "ranged read", "GetObject of bytes 2-5: %s: %s", describe(err), meaning(err))
+		r.report(fail, "ranged read", "GetObject of bytes 2-5: %s: %s", answerOf(err), meaning(err))
 		return
 	case res.StatusCode != http.StatusPartialContent || body != whole[2:6] || res.Headers.Get("Content-Range") != fmt.Sprintf("bytes 2-5/%d", len(whole)):
 		r.report(fail, "ranged read", "GetObject of bytes 2-5 answered %d, Content-Range %q, %d bytes: ranged reads are not what the reader expects",
@@ -317,9 +317,9 @@ func (r *doctor) checkRanges() {
 	status, code := serviceCode(err)
 	switch {
 	case status == http.StatusRequestedRangeNotSatisfiable && code == "InvalidRange":
-		r.report(pass, "read past end", "GetObject from the end, with standard range behaviour, is %s: a follower learns there is nothing new", describe(err))
+		r.report(pass, "read past end", "GetObject from the end, with standard range behaviour, is %s: a follower learns there is nothing new", answerOf(err))
 	case err != nil:
-		r.report(fail, "read past end", "GetObject from the end is %s, not 416 InvalidRange: %s", describe(err), meaning(err))
+		r.report(fail, "read past end", "GetObject from the end is %s, not 416 InvalidRange: %s", answerOf(err), meaning(err))
 	default:
 		r.report(fail, "read past end", "GetObject from the end answered %d with %d bytes, not 416: x-oss-range-behavior: standard is not honoured, and a follower would read the whole object again", res.StatusCode, len(body))
 	}
@@ -337,7 +337,7 @@ func (r *doctor) checkListing() {
 			if code == "AccessDenied" {
 				meaning = "the credentials lack oss:ListObjects: " + meaning
 			}
-			r.report(fail, "listing", "ListObjectsV2: %s: %s", describe(err), meaning)
+			r.report(fail, "listing", "ListObjectsV2: %s: %s", answerOf(err), meaning)
 			return
 		}
 		for _, o := range res.Contents {
@@ -371,10 +371,10 @@ func (r *doctor) checkSeal() {
 	case err == nil:
 		r.report(pass, "seal", "SealAppendObject works: with WithSealOnClose the writer seals each object as it closes it or moves on")
 	case code == "OperationNotSupported":
-		r.report(warn, "seal", "SealAppendObject is %s: seal is not available to this account; %s", describe(err), without)
+		r.report(warn, "seal", "SealAppendObject is %s: seal is not available to this account; %s", answerOf(err), without)
 	case code == "AccessDenied":
-		r.report(warn, "seal", "SealAppendObject is %s: the credentials lack oss:SealAppendObject; %s", describe(err), without)
+		r.report(warn, "seal", "SealAppendObject is %s: the credentials lack oss:SealAppendObject; %s", answerOf(err), without)
 	default:
-		r.report(fail, "seal", "SealAppendObject is %s", describe(err))
+		r.report(fail, "seal", "SealAppendObject is %s", answerOf(err))
 	}
 }

@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -137,7 +141,7 @@ func TestMissingObjectAndBucket(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	r := mustRunBin(t, cleanEnv(), "", "--help")
-	for _, cmd := range []string{"demo", "pipe", "cat", "serve", "--endpoint", "--region", "--local"} {
+	for _, cmd := range []string{"demo", "pipe", "cat", "ls", "serve", "version", "--endpoint", "--region", "--local"} {
 		if !strings.Contains(r.stdout, cmd) {
 			t.Errorf("--help does not mention %s:\n%s", cmd, r.stdout)
 		}
@@ -151,4 +155,114 @@ func TestAppendsKeepFailing(t *testing.T) {
 	srv.SetFaults(1, osstest.Fault{Op: "AppendObject", Kind: osstest.FaultError503})
 	r := runBin(t, srv.env(), "lost\n", srv.args("pipe", "--retry-for", "300ms", url("failing.log"))...)
 	checkFailure(t, r, exitFailure, "retries exhausted", "ServiceUnavailable")
+}
+
+// TestNotOSSEndpoint: an endpoint that answers as a web server does, with
+// a 404 page or with a page for everything, is named as not answering as
+// OSS does, not as a missing object.
+func TestNotOSSEndpoint(t *testing.T) {
+	for _, status := range []int{http.StatusNotFound, http.StatusOK} {
+		web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(status)
+			io.WriteString(w, "<html><body>Welcome</body></html>")
+		}))
+		defer web.Close()
+		env := cleanEnv("OSS_ACCESS_KEY_ID="+osstest.AccessKeyID, "OSS_ACCESS_KEY_SECRET="+osstest.AccessKeySecret)
+		for _, args := range [][]string{{"pipe", url("k.log")}, {"cat", url("k.log")}, {"cat", "--only", url("k.log")}, {"ls", url("")}} {
+			r := runBin(t, env, "data\n", append([]string{"--endpoint", web.URL, "--region", osstest.Region}, args...)...)
+			checkFailure(t, r, exitFailure, "does not answer as OSS does", "--endpoint")
+			if strings.Contains(r.stderr, "does not exist") || strings.Contains(r.stderr, "Failed to parse") {
+				t.Errorf("HTTP %d, %v: %q", status, args, r.stderr)
+			}
+		}
+	}
+}
+
+// TestMessagesNameTheProgramOnce: failures and warnings say "ossappend"
+// once, show keys as oss:// URLs, and no words of the code's insides.
+func TestMessagesNameTheProgramOnce(t *testing.T) {
+	srv := newTestServer(t)
+	mustRunBin(t, srv.env(), "x\n", srv.args("pipe", "-q", url("logs/app.log"))...)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"cat", url("missing.log")}, "oss://cli-test/missing.log: object does not exist, nor does any rotation of it (such as oss://cli-test/missing.1.log)"},
+		{[]string{"cat", "--only", url("missing.log")}, "oss://cli-test/missing.log: object does not exist"},
+		{[]string{"cat", "-f", url("missing.log")}, "oss://cli-test/missing.log: object does not exist"},
+		{[]string{"ls", url("missing.log")}, "oss://cli-test/missing.log"},
+		{[]string{"pipe", "oss://no-such-bucket/k.log"}, "oss://no-such-bucket/k.log"},
+		{[]string{"cat", "oss://no-such-bucket/k.log"}, "oss://no-such-bucket/k.log"},
+	} {
+		r := runBin(t, srv.env(), "x\n", srv.args(tc.args...)...)
+		checkFailure(t, r, exitFailure, tc.want)
+		for _, inside := range []string{"ossread", `list "`, "ossappend: ossappend", "cat: ossread"} {
+			if strings.Contains(r.stderr, inside) {
+				t.Errorf("%v: %q says %q", tc.args, r.stderr, inside)
+			}
+		}
+		if n := strings.Count(r.stderr, "ossappend"); n != 1 {
+			t.Errorf("%v: %q names the program %d times", tc.args, r.stderr, n)
+		}
+	}
+}
+
+// TestCatSuggestsThePrefix: cat of a prefix without its final '/' says
+// what to type.
+func TestCatSuggestsThePrefix(t *testing.T) {
+	srv := newTestServer(t)
+	mustRunBin(t, srv.env(), "x\n", srv.args("pipe", "-q", url("logs/app.log"))...)
+	for _, args := range [][]string{{"cat", url("logs")}, {"cat", "--only", url("logs")}, {"ls", url("logs")}} {
+		checkFailure(t, runBin(t, srv.env(), "", srv.args(args...)...), exitFailure, "did you mean oss://cli-test/logs/?")
+	}
+}
+
+// TestPipeRefusesLayoutVerbsWithoutLayout: a key that holds a layout's
+// verbs or placeholders is a mistake without --layout: refused, and
+// nothing is created.
+func TestPipeRefusesLayoutVerbsWithoutLayout(t *testing.T) {
+	srv := newTestServer(t)
+	for key, verb := range map[string]string{"logs/%Y-%m-%d.log": "%Y", "logs/{host}.log": "{host}", "logs/app-%H.log": "%H"} {
+		r := runBin(t, srv.env(), "x\n", srv.args("pipe", url(key))...)
+		checkFailure(t, r, exitUsage, verb, "--layout")
+		if _, ok := srv.Object(testBucket, key); ok {
+			t.Errorf("%s was created", key)
+		}
+	}
+	// A literal % is written with --layout and %%; a % before other
+	// letters needs nothing.
+	mustRunBin(t, srv.env(), "x\n", srv.args("pipe", "-q", "--layout", url("logs/100%%Y.log"))...)
+	mustRunBin(t, srv.env(), "x\n", srv.args("pipe", "-q", url("logs/100%-full.log"))...)
+	for _, key := range []string{"logs/100%Y.log", "logs/100%-full.log"} {
+		if _, ok := srv.Object(testBucket, key); !ok {
+			t.Errorf("%s was not created", key)
+		}
+	}
+}
+
+// TestCatReaderLeavesEarly: cat | head ends cat quietly, with status 0,
+// as cat(1) ends.
+func TestCatReaderLeavesEarly(t *testing.T) {
+	srv := newTestServer(t)
+	mustRunBin(t, srv.env(), logText(200000), srv.args("pipe", "-q", url("big.log"))...)
+	for _, args := range [][]string{{"cat", url("big.log")}, {"ls", "-r", url("")}} {
+		cmd := exec.Command(binary, srv.args(args...)...)
+		cmd.Env = srv.env()
+		var stderr syncBuffer
+		cmd.Stderr = &stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		io.ReadFull(out, make([]byte, 10))
+		out.Close() // head -c 10
+		err = cmd.Wait()
+		if err != nil || stderr.String() != "" {
+			t.Errorf("%v with its reader gone: %v, stderr %q", args, err, stderr.String())
+		}
+	}
 }

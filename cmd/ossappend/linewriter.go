@@ -16,6 +16,10 @@ type lineWriter struct {
 	max     int
 	partial []byte // the start of a line not ended yet
 	begun   int    // how many partial lines have begun
+	// open: the last Write to w did not end with a newline, so that the
+	// line being read is written in parts already: a long line, or one
+	// that Flush wrote before its end came.
+	open bool
 }
 
 func newLineWriter(w io.Writer, max int) *lineWriter {
@@ -67,7 +71,7 @@ func (l *lineWriter) writeLines(b []byte) error {
 				end = bytes.IndexByte(b, '\n') + 1
 			}
 		}
-		if _, err := l.w.Write(b[:end]); err != nil {
+		if err := l.write(b[:end]); err != nil {
 			return err
 		}
 		b = b[end:]
@@ -79,12 +83,34 @@ func (l *lineWriter) writeLines(b []byte) error {
 // it is: the count of partial lines begun so far.
 func (l *lineWriter) pending() (bool, int) { return len(l.partial) > 0, l.begun }
 
+// waiting reports whether the start of a line waits for its end, none
+// of it written yet: a line that may still be kept whole.
+func (l *lineWriter) waiting() bool { return len(l.partial) > 0 && !l.open }
+
+// drop forgets the partial line, unless part of its line was written
+// already, and returns how many bytes it forgot.
+func (l *lineWriter) drop() int {
+	if l.open {
+		return 0
+	}
+	n := len(l.partial)
+	l.partial = l.partial[:0]
+	return n
+}
+
 // Flush writes the partial line, if there is one.
 func (l *lineWriter) Flush() error {
 	if len(l.partial) == 0 {
 		return nil
 	}
-	_, err := l.w.Write(l.partial)
+	err := l.write(l.partial)
 	l.partial = l.partial[:0]
+	return err
+}
+
+// write writes b, which is not empty, to w.
+func (l *lineWriter) write(b []byte) error {
+	l.open = b[len(b)-1] != '\n'
+	_, err := l.w.Write(b)
 	return err
 }

@@ -7,10 +7,12 @@
 //	ossappend [--endpoint URL] [--region REGION] [--profile NAME] [--local DIR] COMMAND
 //
 //	ossappend demo                 see it work, with an embedded OSS server
-//	ossappend pipe oss://B/K       copy standard input into an object
+//	ossappend pipe oss://B/K [F]   copy standard input (or files F) into an object
 //	ossappend cat [-f] oss://B/K   print an object and its rotations, decoded; -f follows them
+//	ossappend ls [-r] oss://B/P/   list objects: size, appendable or sealed, codec, time
 //	ossappend serve                run an OSS-protocol test server
 //	ossappend doctor oss://B/P/    check a bucket and credentials for the library
+//	ossappend version              the same as --version
 //	ossappend help [COMMAND]       the same as COMMAND --help
 //
 // Credentials come from --profile NAME, a profile of the aliyun CLI's
@@ -130,28 +132,43 @@ func printHelp(options kong.HelpOptions, ctx *kong.Context) error {
 	return kong.DefaultHelpPrinter(options, ctx)
 }
 
-// version is what --version prints: the module's version, the commit it
-// was built from when known, and the Go toolchain.
+// version is what --version and the version command print: the module's
+// version, or for a build from source the revision and time of the
+// commit it was built from, and the Go toolchain.
 func version() string {
-	v := "ossappend"
-	if info, ok := debug.ReadBuildInfo(); ok {
-		v += " " + info.Main.Version
-		var rev, modified string
-		for _, s := range info.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value[:min(len(s.Value), 12)]
-			case "vcs.modified":
-				if s.Value == "true" {
-					modified = ", modified"
-				}
+	info, _ := debug.ReadBuildInfo()
+	return versionOf(info) + " (" + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + ")"
+}
+
+// versionOf describes the build info: "ossappend v1.2.0", or "ossappend
+// built from source at revision 0123456789ab of 2026-11-30 09:12 UTC, with
+// changes not committed".
+func versionOf(info *debug.BuildInfo) string {
+	if info == nil {
+		return "ossappend (no build information)"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return "ossappend " + v
+	}
+	var rev, at, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value[:min(len(s.Value), 12)]
+		case "vcs.time":
+			if t, err := time.Parse(time.RFC3339, s.Value); err == nil {
+				at = " of " + t.UTC().Format("2006-01-02 15:04 UTC")
+			}
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", with changes not committed"
 			}
 		}
-		if rev != "" {
-			v += " (" + rev + modified + ")"
-		}
 	}
-	return v + " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
+	if rev == "" {
+		return "ossappend built from source, of no known version or revision"
+	}
+	return "ossappend built from source at revision " + rev + at + modified
 }
 
 // durationFlag writes d as a flag's value is written: "10m", not "10m0s".

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,10 +22,24 @@ func isTerminal(w io.Writer) bool {
 // monitorEvery is how often the monitor looks at the writer.
 const monitorEvery = 200 * time.Millisecond
 
-// pipeMonitor watches a pipe at work. On a terminal it keeps a progress
-// line: bytes in, rate, bytes stored, compression ratio and appends.
-// Anywhere, it prints one warning once appends have failed for warnAfter,
-// naming the cause, and one line when they work again.
+// progressEvery is how often --progress prints a line when standard error
+// is not a terminal.
+const progressEvery = 10 * time.Second
+
+// How the monitor shows progress.
+type progressMode int
+
+const (
+	noProgress    progressMode = iota
+	progressBar                // a line redrawn in place, on a terminal
+	progressLines              // a line every progressEvery, elsewhere
+)
+
+// pipeMonitor watches a pipe at work. It shows its progress (bytes in,
+// rate, bytes stored, compression ratio and appends) as mode says, and
+// prints one warning once appends have failed for warnAfter, naming the
+// cause and how long they have failed, and one line, with the outage's
+// length, when they work again.
 type pipeMonitor struct {
 	out       io.Writer
 	bucket    string
@@ -32,7 +47,13 @@ type pipeMonitor struct {
 	read      *atomic.Int64 // bytes read from standard input: the "in" figure
 	warnAfter time.Duration
 	retryFor  time.Duration
-	bar       *progressbar.ProgressBar // nil unless out is a terminal
+	mode      progressMode
+	now       func() time.Time
+
+	mu       sync.Mutex               // held while printing
+	bar      *progressbar.ProgressBar // with progressBar
+	lastLine time.Time                // with progressLines: when the last line was printed
+	begun    time.Time
 
 	outage time.Time // when the failures warned of began; zero if none was
 
@@ -46,12 +67,14 @@ type writerView interface {
 	Key() string
 }
 
-func newPipeMonitor(stderr io.Writer, bucket string, w writerView, read *atomic.Int64, warnAfter, retryFor time.Duration) *pipeMonitor {
+func newPipeMonitor(stderr io.Writer, bucket string, w writerView, read *atomic.Int64, warnAfter, retryFor time.Duration, mode progressMode) *pipeMonitor {
 	m := &pipeMonitor{
-		out: stderr, bucket: bucket, w: w, read: read, warnAfter: warnAfter, retryFor: retryFor,
+		out: stderr, bucket: bucket, w: w, read: read, warnAfter: warnAfter, retryFor: retryFor, mode: mode, now: time.Now,
 		quit: make(chan struct{}), done: make(chan struct{}),
 	}
-	if isTerminal(stderr) {
+	m.begun = m.now()
+	m.lastLine = m.begun
+	if mode == progressBar {
 		m.bar = progressbar.NewOptions64(-1,
 			progressbar.OptionSetWriter(stderr),
 			progressbar.OptionShowBytes(true),
@@ -76,70 +99,121 @@ func (m *pipeMonitor) start() *pipeMonitor {
 			select {
 			case <-m.quit:
 				return
-			case now := <-t.C:
-				m.look(now)
+			case <-t.C:
+				m.look(m.now())
 			}
 		}
 	}()
 	return m
 }
 
-// look updates the progress line and warns of an outage, or of its end.
+// look updates the progress and warns of an outage, or of its end.
 func (m *pipeMonitor) look(now time.Time) {
 	st := m.w.Stats()
-	if m.bar != nil {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch m.mode {
+	case progressBar:
 		in, line := m.progress(st)
 		m.bar.Describe(line)
 		m.bar.Set64(in)
+	case progressLines:
+		if now.Sub(m.lastLine) >= progressEvery {
+			m.lastLine = now
+			_, line := m.progress(st)
+			fmt.Fprintf(m.out, "ossappend: %s, %s\n", line, perSecond(m.read.Load(), now.Sub(m.begun)))
+		}
 	}
 	if msg := m.outageNews(st, now); msg != "" {
-		if m.bar != nil {
-			m.bar.Clear()
-		}
-		fmt.Fprintln(m.out, msg)
+		m.println(msg)
 	}
+}
+
+// warn prints a warning line, from any goroutine.
+func (m *pipeMonitor) warn(msg string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.println("ossappend: warning: " + msg)
+}
+
+// println prints a line under the progress bar's; m.mu is held.
+func (m *pipeMonitor) println(line string) {
+	if m.bar != nil {
+		m.bar.Clear()
+	}
+	fmt.Fprintln(m.out, line)
 }
 
 // outageNews returns the line to print about failing appends, if any: a
 // warning once they have failed for warnAfter, a note when they work
-// again.
+// again. Both say how long they have failed, from FailingSince, the start
+// of the first failed request.
 func (m *pipeMonitor) outageNews(st ossappend.Stats, now time.Time) string {
 	url := objectURL{m.bucket, m.w.Key()}
 	if !m.outage.IsZero() && !st.FailingSince.Equal(m.outage) {
-		lasted := now.Sub(m.outage).Round(time.Second)
+		lasted := now.Sub(m.outage)
 		m.outage = time.Time{}
-		return fmt.Sprintf("ossappend: appends to %s work again, after failing for %v", url, lasted)
+		return fmt.Sprintf("ossappend: appends to %s work again, after failing for %v", url, roughly(lasted))
 	}
 	if m.outage.IsZero() && !st.FailingSince.IsZero() && now.Sub(st.FailingSince) >= m.warnAfter {
 		m.outage = st.FailingSince
 		cause := "unknown error"
 		if st.LastFailure != nil {
-			cause = oneLine(st.LastFailure)
+			cause = oneLine(describe(st.LastFailure))
 		}
-		retry := fmt.Sprintf("retrying for up to %v (--retry-for)", m.retryFor)
+		retry := fmt.Sprintf("retrying for up to %s (--retry-for)", durationFlag(m.retryFor))
 		if m.retryFor == 0 {
 			retry = "retrying until they work (--retry-for 0)"
 		}
 		return fmt.Sprintf("ossappend: warning: appends to %s have failed for %v: %s; %s",
-			url, now.Sub(st.FailingSince).Round(time.Second), cause, retry)
+			url, roughly(now.Sub(st.FailingSince)), cause, retry)
 	}
 	return ""
 }
 
-// stop ends the monitor, and on a terminal puts a summary in place of the
-// progress line.
-func (m *pipeMonitor) stop(elapsed time.Duration) {
+// roughly rounds a duration for a message: to the second, or below one
+// second to the millisecond.
+func roughly(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
+
+// stop ends the monitor started by start, then finishes it.
+func (m *pipeMonitor) stop() {
 	close(m.quit)
 	<-m.done
-	if m.bar == nil {
-		return
+	m.finish(m.now())
+}
+
+// finish takes a last look, which tells whether appends that failed work
+// again, and takes the progress bar away.
+func (m *pipeMonitor) finish(now time.Time) {
+	m.look(now)
+	if m.bar != nil {
+		m.bar.Finish()
 	}
-	m.bar.Finish()
+}
+
+// summary prints the one line that sums up a pipe that took elapsed.
+func (m *pipeMonitor) summary(elapsed time.Duration) {
 	st := m.w.Stats()
 	in := m.read.Load()
-	fmt.Fprintf(m.out, "ossappend: %s in, %s stored in %s (%s), %s, %s/s\n",
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if in == 0 {
+		fmt.Fprintf(m.out, "ossappend: nothing read, nothing stored\n")
+		return
+	}
+	fmt.Fprintf(m.out, "ossappend: %s in, %s stored in %s (%s), %s, %s in %v\n",
 		humanBytes(in), humanBytes(st.BytesAppended), objectURL{m.bucket, m.w.Key()}, ratio(st.BytesStored, st.BytesAppended),
-		plural(st.Appends, "append"), humanBytes(int64(float64(in)/max(elapsed.Seconds(), 1e-3))))
+		plural(st.Appends, "append"), perSecond(in, elapsed), roughly(elapsed))
+}
+
+// perSecond renders a rate: "3.4 MiB/s".
+func perSecond(n int64, elapsed time.Duration) string {
+	return humanBytes(int64(float64(n)/max(elapsed.Seconds(), 1e-3))) + "/s"
 }
 
 // progress returns the bytes in and the progress line's description. The

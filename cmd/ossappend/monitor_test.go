@@ -23,7 +23,7 @@ func (f *fakeView) Key() string            { return "k.log" }
 func TestProgressInNeverGoesBack(t *testing.T) {
 	var read atomic.Int64
 	view := &fakeView{}
-	m := newPipeMonitor(new(strings.Builder), "b", view, &read, time.Second, time.Minute)
+	m := newPipeMonitor(new(strings.Builder), "b", view, &read, time.Second, time.Minute, noProgress)
 	last := int64(-1)
 	for _, step := range []struct{ read, written int64 }{{300, 300}, {320, 100}, {4096, 4000}, {4096, 0}} {
 		read.Store(step.read)
@@ -43,7 +43,7 @@ func TestPlural(t *testing.T) {
 		}
 	}
 	var read atomic.Int64
-	m := newPipeMonitor(new(strings.Builder), "b", &fakeView{}, &read, time.Second, time.Minute)
+	m := newPipeMonitor(new(strings.Builder), "b", &fakeView{}, &read, time.Second, time.Minute, noProgress)
 	if _, line := m.progress(ossappend.Stats{Appends: 1}); !strings.HasSuffix(line, ", 1 append") {
 		t.Errorf("progress line %q", line)
 	}
@@ -54,7 +54,7 @@ func TestPlural(t *testing.T) {
 func TestOutageNews(t *testing.T) {
 	var read atomic.Int64
 	view := &fakeView{}
-	m := newPipeMonitor(new(strings.Builder), "b", view, &read, 10*time.Second, 10*time.Minute)
+	m := newPipeMonitor(new(strings.Builder), "b", view, &read, 10*time.Second, 10*time.Minute, noProgress)
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	cause := &oss.ServiceError{Code: "ServiceUnavailable", Message: "Please slow down.", StatusCode: 503}
 	view.st.FailingSince, view.st.LastFailure = t0, errors.New("append: "+cause.Error())
@@ -62,7 +62,7 @@ func TestOutageNews(t *testing.T) {
 		t.Errorf("after 9s: %q", msg)
 	}
 	msg := m.outageNews(view.st, t0.Add(10*time.Second))
-	for _, want := range []string{"warning:", "oss://b/k.log", "failed for 10s", "ServiceUnavailable", "retrying for up to 10m0s"} {
+	for _, want := range []string{"warning:", "oss://b/k.log", "failed for 10s", "ServiceUnavailable", "retrying for up to 10m (--retry-for)"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("warning %q does not say %q", msg, want)
 		}
@@ -84,5 +84,48 @@ func TestOutageNews(t *testing.T) {
 	view.st.FailingSince, view.st.LastFailure = t0.Add(100*time.Second), errors.New("dial tcp: connection refused")
 	if msg := m.outageNews(view.st, t0.Add(110*time.Second)); !strings.Contains(msg, "connection refused") {
 		t.Errorf("second outage: %q", msg)
+	}
+}
+
+// TestOutageNewsTrueDuration: failures seen only when the first failed
+// request returns (it hung for a request timeout) are warned of at once,
+// with the time since that request began; the end of the outage, seen by
+// the last look as the pipe ends, is said too, with its length.
+func TestOutageNewsTrueDuration(t *testing.T) {
+	var read atomic.Int64
+	view := &fakeView{}
+	var out strings.Builder
+	m := newPipeMonitor(&out, "b", view, &read, 2*time.Second, time.Minute, noProgress)
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	m.look(t0.Add(9 * time.Second)) // the first request hangs: nothing is known yet
+	view.st.FailingSince, view.st.LastFailure = t0, errors.New("read tcp: i/o timeout")
+	m.look(t0.Add(10 * time.Second)) // it timed out
+	if got := out.String(); !strings.Contains(got, "have failed for 10s: read tcp: i/o timeout") {
+		t.Fatalf("after the first failure: %q", got)
+	}
+	out.Reset()
+	view.st.FailingSince, view.st.LastFailure = time.Time{}, nil // stored at last
+	m.finish(t0.Add(40 * time.Second))
+	if got := out.String(); !strings.Contains(got, "work again, after failing for 40s") {
+		t.Fatalf("at the end: %q", got)
+	}
+}
+
+// TestProgressLines: with --progress away from a terminal, a line every
+// progressEvery, none in between.
+func TestProgressLines(t *testing.T) {
+	var read atomic.Int64
+	read.Store(3 << 20)
+	view := &fakeView{st: ossappend.Stats{BytesAppended: 1 << 20, BytesStored: 3 << 20, Appends: 2}}
+	var out strings.Builder
+	m := newPipeMonitor(&out, "b", view, &read, time.Second, time.Minute, progressLines)
+	start := m.begun
+	m.look(start.Add(progressEvery / 2))
+	if out.Len() != 0 {
+		t.Fatalf("a line before %v: %q", progressEvery, out.String())
+	}
+	m.look(start.Add(progressEvery))
+	if got := out.String(); got != "ossappend: 3.0 MiB in, 1.0 MiB stored (3.0x), 2 appends, 307.2 KiB/s\n" {
+		t.Fatalf("progress line %q", got)
 	}
 }

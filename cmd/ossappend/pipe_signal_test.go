@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -149,5 +150,94 @@ func TestPipeEOFRetriesForRetryFor(t *testing.T) {
 	}
 	if obj, _ := srv.Object(testBucket, "later.log"); string(obj) != "kept\n" {
 		t.Fatalf("object holds %q", obj)
+	}
+}
+
+// TestPipeSignalStoresWholeLines: SIGTERM while the input flows, in
+// writes that end in the middle of lines (as a producer's buffered output
+// does), stores whole lines only: the object ends with a newline and holds
+// the first lines produced, each whole, in order.
+func TestPipeSignalStoresWholeLines(t *testing.T) {
+	srv := newTestServer(t)
+	f := &flood{cmd: exec.Command(binary, srv.args("pipe", "-q", url("blocks.log"))...), stdout: new(syncBuffer), stderr: new(syncBuffer), exited: make(chan struct{})}
+	f.cmd.Env = srv.env()
+	f.cmd.Stdout, f.cmd.Stderr = f.stdout, f.stderr
+	stdin, err := f.cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer stdin.Close()
+		var stream []byte
+		for i := 0; ; i++ {
+			stream = fmt.Appendf(stream, "%09d a line that blocks cut\n", i)
+			for len(stream) >= 4096 {
+				n, err := stdin.Write(stream[:4096])
+				f.produced.Add(int64(n))
+				if err != nil {
+					return
+				}
+				stream = stream[4096:]
+			}
+		}
+	}()
+	go func() {
+		f.cmd.Wait()
+		f.code = f.cmd.ProcessState.ExitCode()
+		close(f.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-f.exited:
+		default:
+			f.cmd.Process.Kill()
+			<-f.exited
+		}
+	})
+	waitFor(t, "pipe to read", func() bool { return f.produced.Load() > 100000 })
+	f.signal(t, syscall.SIGTERM)
+	if code := f.wait(t); code != 0 {
+		t.Fatalf("pipe exited %d; stderr: %q", code, f.stderr.String())
+	}
+	obj, _ := srv.Object(testBucket, "blocks.log")
+	if len(obj) == 0 || obj[len(obj)-1] != '\n' {
+		t.Fatalf("the object (%d bytes) ends with %q: a line is cut", len(obj), obj[max(len(obj)-40, 0):])
+	}
+	for i, line := range strings.Split(strings.TrimSuffix(string(obj), "\n"), "\n") {
+		if want := fmt.Sprintf("%09d a line that blocks cut", i); line != want {
+			t.Fatalf("line %d is %q, want %q", i, line, want)
+		}
+	}
+	if s := f.stderr.String(); strings.Count(s, "\n") > 1 {
+		t.Errorf("stderr %q: more than one line", s)
+	}
+}
+
+// TestPipeSignalLeavesOutACutLine: a line whose newline does not come
+// after the signal (the producer paused, or was stopped too) is left out,
+// and one line on standard error says so; the next run's first line is
+// not glued to it.
+func TestPipeSignalLeavesOutACutLine(t *testing.T) {
+	srv := newTestServer(t)
+	p := start(t, srv.env(), srv.args("pipe", "-q", "--tee", "--flush-interval", "1h", url("cut.log"))...)
+	io.WriteString(p.stdin, "one\ntwo\n")
+	p.stdout.expect(t, "one", "two")
+	io.WriteString(p.stdin, "thr")
+	p.signal(t, syscall.SIGTERM)
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("pipe exited %d; stderr: %q", code, p.stderr.String())
+	}
+	if obj, _ := srv.Object(testBucket, "cut.log"); string(obj) != "one\ntwo\n" {
+		t.Fatalf("the object holds %q, want the whole lines", obj)
+	}
+	if s := p.stderr.String(); s != "" && (strings.Count(s, "\n") != 1 || !strings.Contains(s, "left out the last 3 bytes read")) {
+		t.Errorf("stderr %q, want one line about the 3 bytes left out", s)
+	}
+	mustRunBin(t, srv.env(), "next\n", srv.args("pipe", "-q", url("cut.log"))...)
+	if obj, _ := srv.Object(testBucket, "cut.log"); string(obj) != "one\ntwo\nnext\n" {
+		t.Fatalf("after the next run the object holds %q", obj)
 	}
 }

@@ -54,9 +54,9 @@ func TestPipeRefusesOtherCodec(t *testing.T) {
 		flags []string
 		want  []string
 	}{
-		{"app.log.zst", []string{"--compress", "gzip"}, []string{"holds zstd frames", "appending gzip frames", "codec zstd"}},
-		{"app.log.zst", []string{"--compress", "none"}, []string{"holds zstd frames", "appending uncompressed bytes"}},
-		{"app.log", []string{"--compress", "s2"}, []string{"holds uncompressed bytes", "appending s2 frames", "codec none"}},
+		{"app.log.zst", []string{"--compress", "gzip"}, []string{"holds zstd frames", "appending gzip frames", "--compress zstd", "oss://cli-test/app.log.zst"}},
+		{"app.log.zst", []string{"--compress", "none"}, []string{"holds zstd frames", "appending uncompressed bytes", "--compress zstd"}},
+		{"app.log", []string{"--compress", "s2"}, []string{"holds uncompressed bytes", "appending s2 frames", "--compress none"}},
 	} {
 		before, _ := srv.Object(testBucket, tc.key)
 		args := append(append([]string{"pipe"}, tc.flags...), url(tc.key))
@@ -77,7 +77,7 @@ func TestPipeRefusesOtherCodec(t *testing.T) {
 func TestPipeWarnsOfOutage(t *testing.T) {
 	srv := newTestServer(t)
 	srv.SetFaults(1, osstest.Fault{Op: "AppendObject", Kind: osstest.FaultError503})
-	p := start(t, srv.env(), srv.args("pipe", "--warn-after", "0s", "--flush-interval", "10ms", url("outage.log"))...)
+	p := start(t, srv.env(), srv.args("pipe", "-q", "--warn-after", "0s", "--flush-interval", "10ms", url("outage.log"))...)
 	io.WriteString(p.stdin, "through\n")
 	waitFor(t, "a warning", func() bool { return strings.Contains(p.stderr.String(), "warning:") })
 	srv.SetFaults(1)
@@ -96,12 +96,31 @@ func TestPipeWarnsOfOutage(t *testing.T) {
 	}
 }
 
+// TestPipeSaysWhenAppendsWorkAgainAtTheEnd: appends that work again only
+// for the last frame, as the input ends, are said to work again before
+// pipe exits.
+func TestPipeSaysWhenAppendsWorkAgainAtTheEnd(t *testing.T) {
+	srv := newTestServer(t)
+	srv.SetFaults(1, osstest.Fault{Op: "AppendObject", Kind: osstest.FaultError503})
+	p := start(t, srv.env(), srv.args("pipe", "-q", "--warn-after", "0s", "--flush-interval", "10ms", url("late.log"))...)
+	io.WriteString(p.stdin, "through\n")
+	waitFor(t, "a warning", func() bool { return strings.Contains(p.stderr.String(), "warning:") })
+	srv.SetFaults(1)
+	p.stdin.Close()
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("pipe exited %d; stderr: %q", code, p.stderr.String())
+	}
+	if s := p.stderr.String(); !strings.Contains(s, "late.log work again, after failing for") {
+		t.Errorf("stderr %q does not say that appends work again", s)
+	}
+}
+
 // TestPipeEmptyInput: empty input stores nothing and creates no object,
 // as pipe --help says.
 func TestPipeEmptyInput(t *testing.T) {
 	srv := newTestServer(t)
 	r := mustRunBin(t, srv.env(), "", srv.args("pipe", url("empty.log"))...)
-	if r.stdout != "" || r.stderr != "" {
+	if r.stdout != "" || r.stderr != "ossappend: nothing read, nothing stored\n" {
 		t.Errorf("pipe printed %v", r)
 	}
 	if _, ok := srv.Object(testBucket, "empty.log"); ok {

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -39,7 +44,7 @@ func TestPipeCatRoundTrip(t *testing.T) {
 		{"small-frames.log.gz", "gzip", []string{"--flush-size", "64KiB"}},
 	} {
 		t.Run(tc.key, func(t *testing.T) {
-			args := append(append([]string{"pipe"}, tc.flags...), url(tc.key))
+			args := append(append([]string{"pipe", "-q"}, tc.flags...), url(tc.key))
 			r := mustRunBin(t, srv.env(), text, srv.args(args...)...)
 			if r.stdout != "" || r.stderr != "" {
 				t.Errorf("pipe printed something: %v", r)
@@ -171,7 +176,7 @@ func TestPipeSecondSignalAbandons(t *testing.T) {
 // moves to a new key, says so, and goes on.
 func TestPipeConflictWarns(t *testing.T) {
 	srv := newTestServer(t)
-	p := start(t, srv.env(), srv.args("pipe", "--flush-size", "4", url("conflict.log"))...)
+	p := start(t, srv.env(), srv.args("pipe", "-q", "--flush-size", "4", url("conflict.log"))...)
 	fmt.Fprint(p.stdin, "aaa\n")
 	waitFor(t, "the first append", func() bool { obj, _ := srv.Object(testBucket, "conflict.log"); return len(obj) == 4 })
 	_, err := srv.client.AppendObject(context.Background(), &oss.AppendObjectRequest{
@@ -190,5 +195,71 @@ func TestPipeConflictWarns(t *testing.T) {
 	}
 	if obj, _ := srv.Object(testBucket, "conflict.1.log"); string(obj) != "bbb\n" {
 		t.Errorf("conflict.1.log holds %q, want %q", obj, "bbb\n")
+	}
+}
+
+// TestPipeCatBinaryRoundTrip: bytes piped without a codec come back as
+// they went in, whatever they begin with: an archive is not gunzipped,
+// bytes that open as a zstd frame are not decoded, and pipe appends to the
+// object it created.
+func TestPipeCatBinaryRoundTrip(t *testing.T) {
+	srv := newTestServer(t)
+	var archive bytes.Buffer
+	zw := gzip.NewWriter(&archive)
+	io.WriteString(zw, logText(2000))
+	zw.Close()
+	mustRunBin(t, srv.env(), archive.String(), srv.args("pipe", "-q", url("backup.tgz"))...)
+	for _, args := range [][]string{{"cat", url("backup.tgz")}, {"cat", "--only", url("backup.tgz")}} {
+		if r := mustRunBin(t, srv.env(), "", srv.args(args...)...); r.stdout != archive.String() {
+			t.Errorf("%v printed %d bytes, want the %d of the archive", args, len(r.stdout), archive.Len())
+		}
+	}
+
+	const fz = "\x28\xb5\x2f\xfdhello\n"
+	mustRunBin(t, srv.env(), fz, srv.args("pipe", "-q", url("fz.bin"))...)
+	mustRunBin(t, srv.env(), "more\n", srv.args("pipe", "-q", url("fz.bin"))...)
+	if r := mustRunBin(t, srv.env(), "", srv.args("cat", url("fz.bin"))...); r.stdout != fz+"more\n" {
+		t.Errorf("cat printed %q, want %q", r.stdout, fz+"more\n")
+	}
+}
+
+// TestPipeSummary: away from a terminal, pipe sums up in one line at the
+// end, unless -q; -q and --progress do not go together.
+func TestPipeSummary(t *testing.T) {
+	srv := newTestServer(t)
+	r := mustRunBin(t, srv.env(), logText(100), srv.args("pipe", url("sum.log.zst"))...)
+	if !regexp.MustCompile(`^ossappend: [\d.]+ KiB in, [\d.]+ [KM]?i?B stored in oss://cli-test/sum\.log\.zst \([\d.]+x\), 1 append, .*/s in .*\n$`).MatchString(r.stderr) {
+		t.Errorf("summary %q", r.stderr)
+	}
+	if r := mustRunBin(t, srv.env(), "x\n", srv.args("pipe", "--quiet", url("sum.log.zst"))...); r.stderr != "" {
+		t.Errorf("pipe --quiet printed %q", r.stderr)
+	}
+	checkFailure(t, runBin(t, srv.env(), "x\n", srv.args("pipe", "-q", "--progress", url("sum.log.zst"))...), exitUsage, "-q", "--progress")
+	// --progress away from a terminal: a line every 10s, and the summary.
+	if r := mustRunBin(t, srv.env(), "x\n", srv.args("pipe", "--progress", url("sum.log.zst"))...); !strings.Contains(r.stderr, " stored in ") {
+		t.Errorf("pipe --progress printed %q", r.stderr)
+	}
+}
+
+// TestPipeFiles: pipe copies the files given, one after the other, - for
+// standard input; a missing file is reported before anything is stored.
+func TestPipeFiles(t *testing.T) {
+	srv := newTestServer(t)
+	dir := t.TempDir()
+	one, two := filepath.Join(dir, "one.log"), filepath.Join(dir, "two.log")
+	os.WriteFile(one, []byte("one\n"), 0o600)
+	os.WriteFile(two, []byte("two\n"), 0o600)
+	mustRunBin(t, srv.env(), "stdin\n", srv.args("pipe", "-q", url("files.log"), one, "-", two)...)
+	if obj, _ := srv.Object(testBucket, "files.log"); string(obj) != "one\nstdin\ntwo\n" {
+		t.Errorf("object holds %q", obj)
+	}
+	mustRunBin(t, srv.env(), "dash\n", srv.args("pipe", "-q", url("dash.log"), "-")...)
+	if obj, _ := srv.Object(testBucket, "dash.log"); string(obj) != "dash\n" {
+		t.Errorf("object holds %q", obj)
+	}
+	r := runBin(t, srv.env(), "", srv.args("pipe", "-q", url("missing.log"), one, filepath.Join(dir, "nope.log"))...)
+	checkFailure(t, r, exitFailure, "nope.log", "no such file")
+	if _, ok := srv.Object(testBucket, "missing.log"); ok {
+		t.Error("an object was created")
 	}
 }

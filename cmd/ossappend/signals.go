@@ -24,6 +24,8 @@ var errSecondSignal = errors.New("gave up at the second signal")
 // reading of standard input stdinGrace later and gives the storing of what
 // was read drainTimeout more; the second gives up at once.
 type stopSignals struct {
+	// signaled is closed at the first signal.
+	signaled chan struct{}
 	// stopRead is closed stdinGrace after the first signal, or at the
 	// second.
 	stopRead chan struct{}
@@ -41,7 +43,7 @@ type stopSignals struct {
 
 // watchSignals starts watching for SIGINT and SIGTERM; stop ends the watch.
 func watchSignals(drainTimeout time.Duration) *stopSignals {
-	s := &stopSignals{stopRead: make(chan struct{}), sigs: make(chan os.Signal, 2), done: make(chan struct{})}
+	s := &stopSignals{signaled: make(chan struct{}), stopRead: make(chan struct{}), sigs: make(chan os.Signal, 2), done: make(chan struct{})}
 	s.drain, s.giveUp = context.WithCancelCause(context.Background())
 	signal.Notify(s.sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -56,6 +58,7 @@ func watchSignals(drainTimeout time.Duration) *stopSignals {
 				s.giveUp(errSecondSignal)
 				return
 			}
+			close(s.signaled)
 			s.mu.Lock()
 			s.timers = append(s.timers,
 				time.AfterFunc(stdinGrace, s.stopReading),

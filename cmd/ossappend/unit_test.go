@@ -2,6 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"net"
+	neturl "net/url"
 	"strings"
 	"testing"
 	"time"
@@ -72,21 +75,39 @@ func TestNearestRank(t *testing.T) {
 	}
 }
 
-// TestMessage checks the line an error becomes: the writer's name once,
-// no line break, no secret.
+// TestMessage checks the line an error becomes: the program's name once,
+// keys as oss:// URLs, the flag to use for a codec mismatch, an endpoint
+// that is not OSS named as such, no line break, no secret.
 func TestMessage(t *testing.T) {
+	u := objectURL{"b", "k"}
 	lib := errors.New("ossappend: b/k: access denied: You have no right (AccessDenied, HTTP 403, request R1)")
+	notOSS := &neturl.Error{Op: "Get", URL: "http://127.0.0.1:8080/b?list-type=2", Err: &errNotOSS{endpoint: "http://127.0.0.1:8080", status: 404}}
+	refused := &neturl.Error{Op: "Get", URL: "http://127.0.0.1:1/b?list-type=2",
+		Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}}
 	for _, tc := range []struct {
 		err  error
 		want string
 	}{
-		{lib, lib.Error()},
-		{within("pipe oss://b/k", lib), lib.Error()},
-		{within("cat", errors.New("ossread: b/k: object does not exist")), "ossappend: cat: ossread: b/k: object does not exist"},
+		{lib, "ossappend: b/k: access denied: You have no right (AccessDenied, HTTP 403, request R1)"},
+		{failed("pipe", u, lib), "ossappend: pipe: oss://b/k: access denied: You have no right (AccessDenied, HTTP 403, request R1)"},
+		{failed("cat", u, errors.New("ossread: b/k: object does not exist, nor does any rotation of it (such as b/k.1)")),
+			"ossappend: cat: oss://b/k: object does not exist, nor does any rotation of it (such as oss://b/k.1)"},
+		{failed("pipe", u, errors.New("12 bytes not stored: gave up at the second signal")),
+			"ossappend: pipe oss://b/k: 12 bytes not stored: gave up at the second signal"},
+		{failed("pipe", objectURL{"b", "k.zst"}, errors.New("ossappend: b/k.zst: object is not appendable: it holds zstd frames, "+
+			"and appending uncompressed bytes would leave it undecodable; write it with codec zstd, or to another key")),
+			"ossappend: pipe: oss://b/k.zst: object is not appendable: it holds zstd frames, and appending uncompressed bytes would leave it undecodable; append with --compress zstd, or to another key"},
+		{failed("cat", u, fmt.Errorf("ossread: b/k: list the bucket: object does not exist: %w", notOSS)),
+			"ossappend: cat oss://b/k: http://127.0.0.1:8080 does not answer as OSS does (HTTP 404 Not Found, without an OSS request id); is --endpoint right?"},
+		{failed("cat", u, fmt.Errorf("ossread: b/k: list the bucket: %w", refused)),
+			"ossappend: cat: oss://b/k: list the bucket: dial tcp: connect: connection refused; is the endpoint right, and the server up?"},
 		{errors.New("read standard input:\n  broken pipe"), "ossappend: read standard input: broken pipe"},
 	} {
 		if got := message(tc.err); got != tc.want {
-			t.Errorf("message(%q) = %q, want %q", tc.err, got, tc.want)
+			t.Errorf("message(%q)\n got %q\nwant %q", tc.err, got, tc.want)
+		}
+		if n := strings.Count(message(tc.err), "ossappend: "); n != 1 {
+			t.Errorf("message(%q) names the program %d times", tc.err, n)
 		}
 	}
 	t.Setenv(envAccessKeySecret, "top-secret-123")

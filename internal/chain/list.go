@@ -73,7 +73,7 @@ func list(ctx context.Context, c ossapi.ListClient, bucket, prefix, delimiter st
 	for {
 		res, err := c.ListObjectsV2(ctx, req)
 		if err != nil {
-			return fmt.Errorf("list %q: %w", prefix, ossapi.Describe(err))
+			return fmt.Errorf("list the bucket: %w", ossapi.Describe(err))
 		}
 		for _, o := range res.Contents {
 			each(oss.ToString(o.Key))

@@ -8,6 +8,11 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 )
 
+// CodecMetadata is the user metadata, x-oss-meta-ossappend-codec, in
+// which a writer records the codec of its frames (compress.Codec's Name:
+// "none", "gzip", "zstd", "s2") when it creates an object.
+const CodecMetadata = "ossappend-codec"
+
 // Object is what HeadObject tells about a key.
 type Object struct {
 	Exists bool
@@ -20,6 +25,9 @@ type Object struct {
 	Length int64
 	CRC    uint64 // the object's CRC-64/ECMA-182, if HasCRC
 	HasCRC bool
+	// Codec is the codec recorded in CodecMetadata, "" when the object
+	// has no record (another tool, or an older writer, created it).
+	Codec string
 }
 
 // Appendable reports whether the object takes appends: an Appendable
@@ -50,7 +58,7 @@ func Head(ctx context.Context, c HeadClient, bucket, key string, optFns ...func(
 
 // ObjectOf reads a HeadObject answer.
 func ObjectOf(res *oss.HeadObjectResult) (Object, error) {
-	o := Object{Exists: true, Type: oss.ToString(res.ObjectType), Length: res.ContentLength}
+	o := Object{Exists: true, Type: oss.ToString(res.ObjectType), Length: res.ContentLength, Codec: res.Metadata[CodecMetadata]}
 	if o.Type == "" {
 		o.Type = "Normal"
 	}
