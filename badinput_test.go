@@ -12,6 +12,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend"
 	"github.com/ossappend/ossappend/compress"
+	"github.com/ossappend/ossappend/retry"
 )
 
 // TestNewWriterRejectsBadArguments checks that every bad argument or option
@@ -49,7 +50,7 @@ func TestNewWriterRejectsBadArguments(t *testing.T) {
 		{name: "unknown zstd level", opts: []ossappend.Option{ossappend.WithCodec(compress.Zstd(99))}, says: "zstd level 99"},
 		{name: "unknown gzip level", opts: []ossappend.Option{ossappend.WithCodec(compress.Gzip(42))}, says: "gzip level 42"},
 		{name: "nil codec", opts: []ossappend.Option{ossappend.WithCodec(nil)}, says: "nil codec"},
-		{name: "bad retry policy", opts: []ossappend.Option{ossappend.WithRetry(ossappend.Retry{MinBackoff: time.Second, MaxBackoff: time.Millisecond})}, says: "retry policy"},
+		{name: "bad retry policy", opts: []ossappend.Option{ossappend.WithRetry(retry.Policy{MinBackoff: time.Second, MaxBackoff: time.Millisecond})}, says: "retry policy"},
 		{name: "nil rotate function", opts: []ossappend.Option{ossappend.WithRotateKey(nil)}, says: "rotate key"},
 		{name: "object options with a body", opts: []ossappend.Option{ossappend.WithObjectOptions(&oss.AppendObjectRequest{Body: strings.NewReader("x")})}, says: "set by the writer"},
 		{name: "max inflight MaxInt", opts: []ossappend.Option{ossappend.WithMaxInflight(math.MaxInt)}, says: "max inflight"},

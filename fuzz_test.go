@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ossappend/ossappend"
+	"github.com/ossappend/ossappend/retry"
 )
 
 // FuzzWriter writes arbitrary data in arbitrary pieces, some through
@@ -26,7 +27,7 @@ func FuzzWriter(f *testing.F) {
 		w, err := ossappend.NewWriter(context.Background(), c, memBucket, "fuzz.log",
 			ossappend.WithFlushSize(size), ossappend.WithMaxObjectSize(limit), ossappend.WithFlushInterval(0),
 			ossappend.WithMaxInflight(2),
-			ossappend.WithRetry(ossappend.Retry{MinBackoff: time.Microsecond, MaxBackoff: time.Microsecond}))
+			ossappend.WithRetry(retry.Policy{MinBackoff: time.Microsecond, MaxBackoff: time.Microsecond}))
 		if err != nil {
 			t.Fatal(err)
 		}

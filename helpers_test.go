@@ -10,10 +10,11 @@ import (
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 	"github.com/ossappend/ossappend"
+	"github.com/ossappend/ossappend/retry"
 )
 
 // fastRetry keeps tests quick: failures are retried within milliseconds.
-var fastRetry = ossappend.WithRetry(ossappend.Retry{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond})
+var fastRetry = ossappend.WithRetry(retry.Policy{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond})
 
 // checkNoLeaks fails t if goroutines of the writer are still running once
 // everything has been closed. It waits for them to finish, up to a bound

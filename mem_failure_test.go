@@ -15,6 +15,7 @@ import (
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend"
+	"github.com/ossappend/ossappend/retry"
 )
 
 func TestMemFaultsAreReconciled(t *testing.T) {
@@ -148,12 +149,12 @@ func TestMemRetriesExhausted(t *testing.T) {
 	c := newMemClient(memBucket)
 	c.fault = func(op string) memFault { return memUnavailable }
 	w, err := ossappend.NewWriter(context.Background(), c, memBucket, "a.log",
-		ossappend.WithRetry(ossappend.Retry{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
+		ossappend.WithRetry(retry.Policy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
 	if err == nil {
 		t.Fatalf("NewWriter succeeded while HeadObject fails")
 	}
 	c.setFault(nil)
-	w = newMemWriter(t, c, "a.log", ossappend.WithRetry(ossappend.Retry{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
+	w = newMemWriter(t, c, "a.log", ossappend.WithRetry(retry.Policy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
 	c.setFault(func(op string) memFault { return memUnavailable })
 	w.WriteString("x\n")
 	if err := w.Close(); !errors.Is(err, ossappend.ErrRetriesExhausted) {
@@ -226,7 +227,7 @@ func TestMemLostResponseThenForeignAppend(t *testing.T) {
 func TestMemSealConflictIsFinal(t *testing.T) {
 	c := newMemClient(memBucket)
 	w := newMemWriter(t, c, "a.log", ossappend.WithSealOnClose(), ossappend.WithFlushInterval(0),
-		ossappend.WithRetry(ossappend.Retry{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxElapsed: time.Hour}))
+		ossappend.WithRetry(retry.Policy{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxElapsed: time.Hour}))
 	w.WriteString("ours\n")
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
@@ -264,7 +265,7 @@ func (p *phantomAppends) AppendObject(ctx context.Context, req *oss.AppendObject
 // sent again at once, forever.
 func TestMemUnexpectedNextPositionGoesThroughRetry(t *testing.T) {
 	c := &phantomAppends{memClient: newMemClient(memBucket), limit: 100}
-	w := newMemWriter(t, c, "a.log", ossappend.WithRetry(ossappend.Retry{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 4}))
+	w := newMemWriter(t, c, "a.log", ossappend.WithRetry(retry.Policy{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 4}))
 	w.WriteString("a line\n")
 	err := w.Close()
 	if !errors.Is(err, ossappend.ErrRetriesExhausted) || !strings.Contains(err.Error(), "next position 8, want 7") {

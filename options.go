@@ -11,6 +11,7 @@ import (
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/ossappend/ossappend/compress"
 	"github.com/ossappend/ossappend/internal/ossapi"
+	"github.com/ossappend/ossappend/retry"
 )
 
 // Defaults of the options.
@@ -72,7 +73,7 @@ type config struct {
 	maxObjectSize  int64
 	rotateKey      func(key string, seq int) string
 	defaultRotate  bool // rotateKey is RotateKey, whose names a listing finds
-	retry          Retry
+	retry          retry.Policy
 	sealOnClose    bool
 	failOnConflict bool
 	nonBlocking    bool
@@ -193,9 +194,6 @@ func WithMaxObjectSize(n int64) Option { return func(c *config) { c.maxObjectSiz
 func WithRotateKey(fn func(key string, seq int) string) Option {
 	return func(c *config) { c.rotateKey, c.defaultRotate = fn, false }
 }
-
-// WithRetry sets how failed requests are repeated (default DefaultRetry).
-func WithRetry(r Retry) Option { return func(c *config) { c.retry = r } }
 
 // WithSealOnClose seals each object with SealAppendObject when the writer
 // is done with it: on Close, when it rotates away for size, and when it
@@ -345,7 +343,7 @@ func (c *config) validate(client Client, key string) error {
 			return err
 		}
 	}
-	if err := c.retry.check(); err != nil {
+	if err := ossapi.CheckRetry(c.retry); err != nil {
 		return err
 	}
 	if err := c.requestBudget.check(); err != nil {

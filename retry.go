@@ -5,39 +5,16 @@ import (
 	"time"
 
 	"github.com/ossappend/ossappend/internal/ossapi"
+	"github.com/ossappend/ossappend/retry"
 )
 
 // DefaultRetry is the retry policy of a writer made without WithRetry:
 // backoff from 100 ms doubling to 5 s, for up to 10 minutes per frame,
 // enough to ride out an OSS or network outage of several minutes.
-var DefaultRetry = Retry{MinBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxElapsed: 10 * time.Minute}
+var DefaultRetry = retry.Policy{MinBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxElapsed: 10 * time.Minute}
 
-// Retry is how failed requests are repeated. Waits grow from MinBackoff,
-// doubling to at most MaxBackoff, each drawn at random from its upper half
-// so that writers do not retry in step. The writer applies it to each
-// frame; package ossread applies it to each run of failed reads.
-type Retry struct {
-	// MaxAttempts bounds the requests spent on one frame; 0 means no
-	// bound but MaxElapsed.
-	MaxAttempts int
-	// MinBackoff is the first wait; it must be positive.
-	MinBackoff time.Duration
-	// MaxBackoff caps the wait; it must be at least MinBackoff.
-	MaxBackoff time.Duration
-	// MaxElapsed bounds the time spent on one frame; 0 means no bound but
-	// MaxAttempts. With both 0 the writer retries until it succeeds or is
-	// shut down.
-	MaxElapsed time.Duration
-}
-
-// backoff returns the state that paces the attempts of one operation by r.
-func (r Retry) backoff() ossapi.Backoff {
-	return ossapi.Backoff{Min: r.MinBackoff, Max: r.MaxBackoff, MaxAttempts: r.MaxAttempts, MaxElapsed: r.MaxElapsed}
-}
-
-func (r Retry) check() error {
-	return ossapi.CheckBackoff(r.MaxAttempts, r.MinBackoff, r.MaxBackoff, r.MaxElapsed)
-}
+// WithRetry sets how failed requests are repeated (default DefaultRetry).
+func WithRetry(p retry.Policy) Option { return func(c *config) { c.retry = p } }
 
 // retrier paces the attempts the append loop spends on one frame (or one
 // rotation, or one seal).
@@ -47,7 +24,7 @@ type retrier struct {
 }
 
 func (a *appender) newRetrier() *retrier {
-	return &retrier{a: a, b: a.w.cfg.retry.backoff()}
+	return &retrier{a: a, b: ossapi.BackoffOf(a.w.cfg.retry)}
 }
 
 // failed records a failed request and waits before the next one. It

@@ -21,6 +21,7 @@ import (
 	"github.com/ossappend/ossappend/compress"
 	"github.com/ossappend/ossappend/ossread"
 	"github.com/ossappend/ossappend/osstest"
+	"github.com/ossappend/ossappend/retry"
 )
 
 const followBucket = "follow-test"
@@ -32,7 +33,7 @@ const followDeadline = 60 * time.Second
 // fastFollow polls and retries within milliseconds, to keep tests quick.
 var fastFollow = []ossread.Option{
 	ossread.WithPollInterval(5 * time.Millisecond),
-	ossread.WithRetry(ossappend.Retry{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxAttempts: 20}),
+	ossread.WithRetry(retry.Policy{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxAttempts: 20}),
 }
 
 var followCodecs = []compress.Codec{compress.None(), compress.Gzip(-1), compress.Zstd(3), compress.S2()}
@@ -284,7 +285,7 @@ func TestFollowBadArguments(t *testing.T) {
 	}{
 		"poll interval": {followBucket, "k", ossread.WithPollInterval(0)},
 		"start offset":  {followBucket, "k", ossread.WithStartOffset(-1)},
-		"retry":         {followBucket, "k", ossread.WithRetry(ossappend.Retry{})},
+		"retry":         {followBucket, "k", ossread.WithRetry(retry.Policy{})},
 		"bucket":        {"B", "k", nil},
 		"key":           {followBucket, "", nil},
 	} {
@@ -433,7 +434,7 @@ func TestFollowGivesUp(t *testing.T) {
 	srv, c := newFollowServer(t)
 	followAppend(t, c, "k.log", []byte("one\n"))
 	c = oss.NewClient(srv.Config().WithRetryMaxAttempts(1)) // only the Follower retries
-	f := newTestFollower(t, c, "k.log", ossread.WithRetry(ossappend.Retry{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 3}))
+	f := newTestFollower(t, c, "k.log", ossread.WithRetry(retry.Policy{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 3}))
 	lr := followLines(f)
 	lr.expect(t, "one")
 	srv.SetFaults(1, osstest.Fault{Op: "HeadObject", Kind: osstest.FaultError503})

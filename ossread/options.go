@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ossappend/ossappend"
 	"github.com/ossappend/ossappend/internal/ossapi"
+	"github.com/ossappend/ossappend/retry"
 )
 
 // DefaultPollInterval is how often a Follower, or a Reader made with
@@ -17,7 +17,7 @@ const DefaultPollInterval = time.Second
 // WithRetry says otherwise: backoff from 1 s doubling to 30 s, for up to 5
 // minutes of consecutive failures, so that it rides out a network or OSS
 // outage of a few minutes.
-var DefaultRetry = ossappend.Retry{MinBackoff: time.Second, MaxBackoff: 30 * time.Second, MaxElapsed: 5 * time.Minute}
+var DefaultRetry = retry.Policy{MinBackoff: time.Second, MaxBackoff: 30 * time.Second, MaxElapsed: 5 * time.Minute}
 
 // An Option configures a Reader or a Follower.
 type Option func(*config)
@@ -28,7 +28,7 @@ type config struct {
 	startKey   string // WithStartAt's key, or ""
 	startAtEnd bool
 	wait       bool
-	retry      ossappend.Retry
+	retry      retry.Policy
 
 	only, follow, decode bool // of a Reader
 }
@@ -122,8 +122,8 @@ func WithWaitForObject() Option {
 // may pass (network errors, timeouts, 5xx and 429 answers) (default
 // DefaultRetry). A success starts the count anew. Other failures end the
 // reader at once.
-func WithRetry(r ossappend.Retry) Option {
-	return func(c *config) { c.retry = r }
+func WithRetry(p retry.Policy) Option {
+	return func(c *config) { c.retry = p }
 }
 
 func newConfig(opts []Option) config {
@@ -143,8 +143,7 @@ func (c *config) validate() error {
 	case c.start < 0:
 		return invalid("start offset %d: want at least 0", c.start)
 	}
-	r := c.retry
-	return ossapi.CheckBackoff(r.MaxAttempts, r.MinBackoff, r.MaxBackoff, r.MaxElapsed)
+	return ossapi.CheckRetry(c.retry)
 }
 
 // validateFollower refuses the options only a Reader has.
@@ -175,6 +174,5 @@ func invalid(format string, args ...any) error {
 
 // backoff returns the pacing of the retries of c.retry.
 func (c *config) backoff() ossapi.Backoff {
-	r := c.retry
-	return ossapi.Backoff{Min: r.MinBackoff, Max: r.MaxBackoff, MaxAttempts: r.MaxAttempts, MaxElapsed: r.MaxElapsed}
+	return ossapi.BackoffOf(c.retry)
 }

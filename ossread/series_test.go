@@ -17,6 +17,7 @@ import (
 	"github.com/ossappend/ossappend"
 	"github.com/ossappend/ossappend/compress"
 	"github.com/ossappend/ossappend/ossread"
+	"github.com/ossappend/ossappend/retry"
 )
 
 // Small frames and objects, so that a few thousand lines make a chain of
@@ -33,7 +34,7 @@ func newSeriesWriter(t *testing.T, c *oss.Client, key string, codec compress.Cod
 		ossappend.WithCodec(codec),
 		ossappend.WithFlushSize(seriesFlushSize),
 		ossappend.WithMaxObjectSize(seriesMaxObject),
-		ossappend.WithRetry(ossappend.Retry{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxElapsed: time.Minute}),
+		ossappend.WithRetry(retry.Policy{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxElapsed: time.Minute}),
 	}, opts...)
 	w, err := ossappend.NewWriter(context.Background(), c, followBucket, key, opts...)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ossappend/ossappend"
 	"github.com/ossappend/ossappend/compress"
+	"github.com/ossappend/ossappend/retry"
 )
 
 // newRotatingWriter returns a Writer on key whose objects hold a few small
@@ -22,7 +23,7 @@ func newRotatingWriter(t *testing.T, srv *testServer, key string, codec compress
 	t.Helper()
 	w, err := ossappend.NewWriter(context.Background(), srv.client, testBucket, key,
 		ossappend.WithCodec(codec), ossappend.WithFlushSize(256), ossappend.WithMaxObjectSize(1024),
-		ossappend.WithRetry(ossappend.Retry{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxElapsed: time.Minute}))
+		ossappend.WithRetry(retry.Policy{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxElapsed: time.Minute}))
 	if err != nil {
 		t.Fatal(err)
 	}

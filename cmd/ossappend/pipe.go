@@ -15,6 +15,7 @@ import (
 
 	"github.com/ossappend/ossappend"
 	"github.com/ossappend/ossappend/compress"
+	"github.com/ossappend/ossappend/retry"
 )
 
 // pipeCmd is "ossappend pipe": standard input into an object.
@@ -209,7 +210,7 @@ func layoutVerb(key string) string {
 }
 
 // retryFor is the library's retry policy with its time limit set to d.
-func retryFor(d time.Duration) ossappend.Retry {
+func retryFor(d time.Duration) retry.Policy {
 	r := ossappend.DefaultRetry
 	r.MaxElapsed = d
 	return r

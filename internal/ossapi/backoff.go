@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/ossappend/ossappend/retry"
 )
 
 // Backoff paces the attempts of one operation that keeps failing. Waits
@@ -61,12 +63,18 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// CheckBackoff reports a retry policy that cannot work, as an error
-// wrapping ErrInvalidArgument.
-func CheckBackoff(maxAttempts int, minBackoff, maxBackoff, maxElapsed time.Duration) error {
-	if maxAttempts < 0 || minBackoff <= 0 || maxBackoff < minBackoff || maxElapsed < 0 {
+// BackoffOf returns the state that paces the attempts of one operation by
+// the policy p.
+func BackoffOf(p retry.Policy) Backoff {
+	return Backoff{Min: p.MinBackoff, Max: p.MaxBackoff, MaxAttempts: p.MaxAttempts, MaxElapsed: p.MaxElapsed}
+}
+
+// CheckRetry reports a retry policy that cannot work, as an error wrapping
+// ErrInvalidArgument.
+func CheckRetry(p retry.Policy) error {
+	if p.MaxAttempts < 0 || p.MinBackoff <= 0 || p.MaxBackoff < p.MinBackoff || p.MaxElapsed < 0 {
 		return fmt.Errorf("%w: retry policy {MaxAttempts:%d MinBackoff:%v MaxBackoff:%v MaxElapsed:%v}: want MaxAttempts ≥ 0, 0 < MinBackoff ≤ MaxBackoff, MaxElapsed ≥ 0",
-			ErrInvalidArgument, maxAttempts, minBackoff, maxBackoff, maxElapsed)
+			ErrInvalidArgument, p.MaxAttempts, p.MinBackoff, p.MaxBackoff, p.MaxElapsed)
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package ossapi
 
 import (
+	"github.com/ossappend/ossappend/retry"
+
 	"errors"
 	"testing"
 	"time"
@@ -70,16 +72,16 @@ func TestBackoffGivesUp(t *testing.T) {
 	}
 }
 
-func TestCheckBackoff(t *testing.T) {
+func TestCheckRetry(t *testing.T) {
 	ok := []struct{ attempts, min, max, elapsed int }{{0, 1, 1, 0}, {3, 1, 5, 9}}
 	bad := []struct{ attempts, min, max, elapsed int }{{-1, 1, 1, 0}, {0, 0, 1, 0}, {0, 2, 1, 0}, {0, 1, 1, -1}}
 	for _, c := range ok {
-		if err := CheckBackoff(c.attempts, time.Duration(c.min), time.Duration(c.max), time.Duration(c.elapsed)); err != nil {
+		if err := CheckRetry(retry.Policy{MaxAttempts: c.attempts, MinBackoff: time.Duration(c.min), MaxBackoff: time.Duration(c.max), MaxElapsed: time.Duration(c.elapsed)}); err != nil {
 			t.Errorf("%+v: %v", c, err)
 		}
 	}
 	for _, c := range bad {
-		if err := CheckBackoff(c.attempts, time.Duration(c.min), time.Duration(c.max), time.Duration(c.elapsed)); !errors.Is(err, ErrInvalidArgument) {
+		if err := CheckRetry(retry.Policy{MaxAttempts: c.attempts, MinBackoff: time.Duration(c.min), MaxBackoff: time.Duration(c.max), MaxElapsed: time.Duration(c.elapsed)}); !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("%+v: %v, want ErrInvalidArgument", c, err)
 		}
 	}
