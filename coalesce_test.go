@@ -85,7 +85,7 @@ func TestCoalescedAppendsRotateBetweenFrames(t *testing.T) {
 			for seq := 0; seq <= int(st.Rotations); seq++ {
 				k := key
 				if seq > 0 {
-					k = ossappend.RotateKey(key, seq)
+					k = rotated(key, seq)
 				}
 				obj, ok := srv.Object(bucket, k)
 				if !ok || len(obj) > 40<<10 {

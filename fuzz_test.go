@@ -71,7 +71,7 @@ func FuzzWriter(f *testing.F) {
 		for seq := 0; ; seq++ {
 			key := "fuzz.log"
 			if seq > 0 {
-				key = ossappend.RotateKey(key, seq)
+				key = rotated(key, seq)
 			}
 			obj, ok := c.object(key)
 			if !ok {

@@ -90,3 +90,19 @@ func checkLines(t testing.TB, data []byte, gs, n int) {
 func credentialsOf(id, secret string) credentials.CredentialsProvider {
 	return credentials.NewStaticCredentialsProvider(id, secret)
 }
+
+// rotated names rotation n of a test's key as the writer must: ".n" after
+// the stem of its file name, before its extensions ("logs/app.log.s2" →
+// "logs/app.1.log.s2"). It is stated apart from RotateKey, so that the
+// tests hold RotateKey to it; n = 0 is the key itself.
+func rotated(key string, n int) string {
+	if n == 0 {
+		return key
+	}
+	dir, file := "", key
+	if i := strings.LastIndexByte(key, '/'); i >= 0 {
+		dir, file = key[:i+1], key[i+1:]
+	}
+	stem, exts, _ := strings.Cut(file, ".")
+	return fmt.Sprintf("%s%s.%d.%s", dir, stem, n, exts)
+}

@@ -173,7 +173,13 @@ type period struct {
 }
 
 // periodOf returns the period that holds t: its key and when it ends, on
-// the calendar of the layout's location.
+// the calendar of the layout's location. A period of an hour, a minute or
+// a second ends that long after it began, whatever the zone does: where
+// daylight saving time turns the clock back, the hour that repeats is a
+// period of its own, named as the hour before it was. A period of a day,
+// a month or a year ends at the next one's midnight; where the zone skips
+// that midnight, or the date itself (Samoa skipped 30 December 2011), at
+// the first moment whose key is another.
 func (l *layout) periodOf(t time.Time) period {
 	p := period{key: l.expand(t)}
 	if l.unit == noUnit {
@@ -181,7 +187,9 @@ func (l *layout) periodOf(t time.Time) period {
 	}
 	t = t.In(l.loc)
 	y, mo, d := t.Date()
-	h, mi, s := t.Clock()
+	_, mi, s := t.Clock()
+	sinceSecond := time.Duration(t.Nanosecond())
+	sinceMinute := time.Duration(s)*time.Second + sinceSecond
 	switch l.unit {
 	case year:
 		p.end = time.Date(y+1, 1, 1, 0, 0, 0, 0, l.loc)
@@ -190,14 +198,28 @@ func (l *layout) periodOf(t time.Time) period {
 	case day:
 		p.end = time.Date(y, mo, d+1, 0, 0, 0, 0, l.loc)
 	case hour:
-		p.end = time.Date(y, mo, d, h+1, 0, 0, 0, l.loc)
+		p.end = t.Add(time.Hour - time.Duration(mi)*time.Minute - sinceMinute)
 	case minute:
-		p.end = time.Date(y, mo, d, h, mi+1, 0, 0, l.loc)
+		p.end = t.Add(time.Minute - sinceMinute)
 	case second:
-		p.end = time.Date(y, mo, d, h, mi, s+1, 0, l.loc)
+		p.end = t.Add(time.Second - sinceSecond)
 	}
-	if !p.end.After(t) { // a clock change made the next period start earlier
-		p.end = t.Add(time.Second)
+	if !p.end.After(t) {
+		p.end = l.nextKey(t, p.key)
 	}
 	return p
+}
+
+// nextKey returns the first minute after t whose key is not key, looking
+// up to two days on, for the days a zone's calendar skips; failing that,
+// a second after t.
+func (l *layout) nextKey(t time.Time, key string) time.Time {
+	next := t.Truncate(time.Minute)
+	for range 2 * 24 * 60 {
+		next = next.Add(time.Minute)
+		if l.expand(next) != key {
+			return next
+		}
+	}
+	return t.Add(time.Second)
 }

@@ -35,14 +35,14 @@ func TestMemRotationBySize(t *testing.T) {
 			for seq := 0; ; seq++ {
 				key := "logs/app.log" + codec.Extension()
 				if seq > 0 {
-					key = ossappend.RotateKey(key, seq)
+					key = rotated(key, seq)
 				}
 				obj, ok := c.object(key)
 				if !ok {
 					if seq < 3 {
 						t.Fatalf("only %d objects", seq)
 					}
-					if w.Key() != ossappend.RotateKey("logs/app.log"+codec.Extension(), seq-1) {
+					if w.Key() != rotated("logs/app.log"+codec.Extension(), seq-1) {
 						t.Fatalf("Key() = %q after %d objects", w.Key(), seq)
 					}
 					break

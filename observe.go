@@ -75,6 +75,9 @@ func (w *Writer) request(ctx context.Context, op, key string, n int64, send func
 		return err
 	}
 	start := time.Now()
+	if w.open {
+		w.requests.sent = start // the append loop's, as every request once the writer is open
+	}
 	err := send()
 	w.noteSkew(err)
 	w.cfg.requestBudget.answered(err)

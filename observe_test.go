@@ -195,3 +195,44 @@ func TestRequestBudgetUnderThrottling(t *testing.T) {
 		t.Fatalf("%d requests throttled, flush interval stretched to %v at most: want the server to throttle and the writers to stretch their flushes", throttled, stretched)
 	}
 }
+
+// TestFailingSince: Stats.FailingSince is when the first request of a run
+// of failures was sent, not when its failure came back, which can be a
+// timeout later; an append stored ends the run.
+func TestFailingSince(t *testing.T) {
+	srv := newServer(t)
+	entered := make(chan time.Time, 1)
+	release, again := make(chan struct{}), make(chan struct{})
+	c := &scriptedClient{Client: srv.Client()}
+	c.onAppend = func(ctx context.Context, n int64, req *oss.AppendObjectRequest, send func() (*oss.AppendObjectResult, error)) (*oss.AppendObjectResult, error) {
+		if n != 1 {
+			<-again // the retry waits until the test has looked
+			return send()
+		}
+		entered <- time.Now()
+		<-release // as a request that hangs until its timeout
+		return nil, &oss.ServiceError{StatusCode: 503, Code: "ServiceUnavailable"}
+	}
+	before := time.Now()
+	w := newWriter(t, c, "failing.log", ossappend.WithFlushInterval(0))
+	w.WriteString("a line\n")
+	done := make(chan error, 1)
+	go func() { done <- w.Flush() }()
+	inRequest := <-entered
+	for !time.Now().After(inRequest) { // the failure comes back later than the request was sent
+	}
+	close(release)
+	waitFor(t, "the failure to be counted", func() bool { return w.Stats().LastFailure != nil })
+	st := w.Stats()
+	close(again)
+	if st.FailingSince.Before(before) || st.FailingSince.After(inRequest) {
+		t.Fatalf("FailingSince %v: want when the failed request was sent, between %v and %v", st.FailingSince, before, inRequest)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if st := w.Stats(); !st.FailingSince.IsZero() {
+		t.Fatalf("FailingSince %v once the append is stored, want zero", st.FailingSince)
+	}
+	w.Close()
+}

@@ -189,7 +189,7 @@ func decodeChain(t *testing.T, srv *osstest.Server, codec compress.Codec, key st
 	for n := 0; ; n++ {
 		k := key
 		if n > 0 {
-			k = ossappend.RotateKey(key, n)
+			k = rotated(key, n)
 		}
 		obj, ok := srv.Object(bucket, k)
 		if !ok {

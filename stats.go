@@ -69,9 +69,9 @@ type Stats struct {
 	// FlushInterval is the flush interval in effect: FlushInterval, or
 	// longer while a RequestBudget stretches it (see WithRequestBudget).
 	FlushInterval time.Duration
-	// FailingSince is when the requests of the append loop began to fail,
-	// while they keep failing (OSS unreachable, refusing, answering 5xx):
-	// it goes back to the zero time once an append is stored.
+	// FailingSince is when the first of the requests of the append loop
+	// that keep failing was sent (OSS unreachable, refusing, answering
+	// 5xx): it goes back to the zero time once an append is stored.
 	FailingSince time.Time
 	// LastFailure is the error of the latest failed request while
 	// FailingSince is set, and nil otherwise.
@@ -83,6 +83,7 @@ type Stats struct {
 type requestCounts struct {
 	appends, retries, reconciled, recovered, conflicts, rotations, rolls atomic.Int64
 	failing                                                              atomic.Pointer[failing]
+	sent                                                                 time.Time // when the latest request was sent: the append loop's alone
 }
 
 // failing is a run of failed requests: when it began and the latest error.
@@ -91,9 +92,11 @@ type failing struct {
 	err   error
 }
 
-// failed notes a failed request.
+// failed notes a failed request, the latest sent: a run of failures
+// begins when its first request was sent, not when it failed, which may
+// be a timeout later.
 func (c *requestCounts) failed(err error) {
-	f := &failing{since: time.Now(), err: err}
+	f := &failing{since: c.sent, err: err}
 	if old := c.failing.Load(); old != nil {
 		f.since = old.since
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -197,7 +198,10 @@ func TestStandardTools(t *testing.T) {
 	} {
 		t.Run(tc.cmd[0], func(t *testing.T) {
 			if _, err := exec.LookPath(tc.cmd[0]); err != nil {
-				t.Skipf("%s not installed", tc.cmd[0])
+				if os.Getenv("OSSAPPEND_CI") == "1" {
+					t.Fatalf("OSSAPPEND_CI=1, but %s is not installed", tc.cmd[0])
+				}
+				t.Skipf("%s not installed (with OSSAPPEND_CI=1 this fails)", tc.cmd[0])
 			}
 			obj := encodeFrames(t, tc.codec, src, []int{1000, 300000, 300001, 700000})
 			cmd := exec.Command(tc.cmd[0], tc.cmd[1:]...)

@@ -16,6 +16,8 @@ func TestRotate(t *testing.T) {
 		{"logs/app.log.zst", 1, "logs/app.1.log.zst"},
 		{"logs/app.log.gz", 2, "logs/app.2.log.gz"},
 		{"logs/app.s2", 3, "logs/app.3.s2"},
+		{"logs/app.log.s2", 1, "logs/app.1.log.s2"},
+		{"logs/app.json.zst", 4, "logs/app.4.json.zst"},
 		{"logs/app", 1, "logs/app.1"},
 		{"logs/app.tar.gz", 1, "logs/app.1.tar.gz"},
 		{"logs/.hidden", 1, "logs/.hidden.1"},
