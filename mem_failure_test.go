@@ -148,13 +148,13 @@ func TestMemPermanentErrorIsStickyAndReportedOnce(t *testing.T) {
 func TestMemRetriesExhausted(t *testing.T) {
 	c := newMemClient(memBucket)
 	c.fault = func(op string) memFault { return memUnavailable }
-	w, err := ossappend.NewWriter(context.Background(), c, memBucket, "a.log",
+	_, err := ossappend.NewWriter(context.Background(), c, memBucket, "a.log",
 		ossappend.WithRetry(retry.Policy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
 	if err == nil {
 		t.Fatalf("NewWriter succeeded while HeadObject fails")
 	}
 	c.setFault(nil)
-	w = newMemWriter(t, c, "a.log", ossappend.WithRetry(retry.Policy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
+	w := newMemWriter(t, c, "a.log", ossappend.WithRetry(retry.Policy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
 	c.setFault(func(op string) memFault { return memUnavailable })
 	w.WriteString("x\n")
 	if err := w.Close(); !errors.Is(err, ossappend.ErrRetriesExhausted) {

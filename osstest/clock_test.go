@@ -71,7 +71,7 @@ func TestClockOffsetWithinSkew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := oss.ToTime(h.LastModified).Sub(time.Now()); d < 9*time.Minute || d > 11*time.Minute {
+	if d := time.Until(oss.ToTime(h.LastModified)); d < 9*time.Minute || d > 11*time.Minute {
 		t.Errorf("Last-Modified is %v from now, want about 10m", d)
 	}
 }

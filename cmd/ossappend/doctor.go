@@ -88,7 +88,6 @@ type doctor struct {
 	log       string // the appendable test object, once created
 	length    int64  // its length
 	crc       uint64 // its CRC-64
-	createdAt time.Time
 	written   []string // the scratch keys that may exist
 }
 
