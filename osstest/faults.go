@@ -42,6 +42,13 @@ const (
 	// FaultApplyThenError503 applies the operation, then answers 503
 	// ServiceUnavailable.
 	FaultApplyThenError503
+	// FaultLateApply reads the whole request, then waits Latency before it
+	// applies it, whether or not the client is still there, and answers if
+	// it is: OSS acts on a request it has received although the process
+	// that sent it has died since, and a distant region answers late. A
+	// writer killed with its append in flight leaves it to land later,
+	// perhaps after the next writer has looked at the object.
+	FaultLateApply
 )
 
 // String returns the name of the kind, such as "Latency" or "Error503".
@@ -63,6 +70,8 @@ func (k FaultKind) String() string {
 		return "ApplyThenError500"
 	case FaultApplyThenError503:
 		return "ApplyThenError503"
+	case FaultLateApply:
+		return "LateApply"
 	}
 	return fmt.Sprintf("FaultKind(%d)", int(k))
 }
@@ -78,7 +87,7 @@ type Fault struct {
 	// Probability is the chance that the fault fires for a matching
 	// request, in (0, 1]; 0 is taken as 1.
 	Probability float64
-	// Latency is the delay of a FaultLatency.
+	// Latency is the delay of a FaultLatency or a FaultLateApply.
 	Latency time.Duration
 	// BytesPerSecond is the cap of a FaultBandwidth.
 	BytesPerSecond int64
@@ -89,7 +98,7 @@ type Fault struct {
 // isFailure reports whether k is one of the exclusive failure kinds.
 func (k FaultKind) isFailure() bool {
 	switch k {
-	case FaultError500, FaultError503, FaultDropResponse, FaultResetMidBody, FaultApplyThenError500, FaultApplyThenError503:
+	case FaultError500, FaultError503, FaultDropResponse, FaultResetMidBody, FaultApplyThenError500, FaultApplyThenError503, FaultLateApply:
 		return true
 	}
 	return false
@@ -98,6 +107,7 @@ func (k FaultKind) isFailure() bool {
 // plan is what the faults decided for one request.
 type plan struct {
 	latency   time.Duration
+	late      time.Duration // of a FaultLateApply
 	bandwidth int64
 	failure   FaultKind
 	fired     []FaultKind
@@ -160,6 +170,9 @@ func (inj *injector) plan(op string) plan {
 				continue
 			}
 			p.failure = f.Kind
+			if f.Kind == FaultLateApply {
+				p.late = f.Latency
+			}
 		default:
 			continue
 		}

@@ -368,3 +368,32 @@ func TestFaultApplyThenError(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultLateApply: an append whose client gives up while the server
+// holds it still lands, later; one whose client waits is answered.
+func TestFaultLateApply(t *testing.T) {
+	s, c, b := newBucket(t, WithFaults(1, Fault{Op: "AppendObject", Kind: FaultLateApply, Latency: 50 * time.Millisecond, Limit: 1}))
+	gone, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.AppendObject(gone, &oss.AppendObjectRequest{Bucket: oss.Ptr(b), Key: oss.Ptr("late"), Position: oss.Ptr(int64(0)),
+			Body: strings.NewReader("late\n")}, noRetry)
+		done <- err
+	}()
+	waitFor(t, "the server to hold the append", func() bool { return s.Counts().Faults[FaultLateApply] == 1 })
+	cancel() // the client dies with its request in flight
+	if err := <-done; err == nil {
+		t.Fatal("the append returned with its client gone")
+	}
+	waitFor(t, "the append to land after its client left", func() bool {
+		_, ok := s.Object(b, "late")
+		return ok
+	})
+	if got := objectText(t, s, b, "late"); got != "late\n" {
+		t.Fatalf("object holds %q", got)
+	}
+	s.SetFaults(1, Fault{Op: "AppendObject", Kind: FaultLateApply, Latency: time.Millisecond, Limit: 1})
+	if _, err := appendAt(c, b, "late", 5, "answered\n", noRetry); err != nil {
+		t.Fatalf("an append that waits for its late answer: %v", err)
+	}
+}

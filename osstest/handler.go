@@ -1,6 +1,8 @@
 package osstest
 
 import (
+	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -138,6 +140,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		c.w = buf
 		s.dispatch(c)
 		dropConnection(w, false)
+		return
+	case FaultLateApply:
+		body, err := io.ReadAll(c.body)
+		if err != nil {
+			s.fail(c, errBodyRead) // cut short: there is nothing whole to apply
+			return
+		}
+		c.body = bytes.NewReader(body)
+		c.r = c.r.WithContext(context.WithoutCancel(c.r.Context()))
+		time.Sleep(plan.late) // whatever the client does meanwhile
+		s.dispatch(c)
 		return
 	case FaultApplyThenError500, FaultApplyThenError503:
 		c.w = &discardWriter{header: http.Header{}}
