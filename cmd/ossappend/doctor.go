@@ -85,10 +85,10 @@ type doctor struct {
 	counts      map[string]int
 
 	// What the checks learnt, for the ones after them.
-	log       string // the appendable test object, once created
-	length    int64  // its length
-	crc       uint64 // its CRC-64
-	written   []string // the scratch keys that may exist
+	log     string   // the appendable test object, once created
+	length  int64    // its length
+	crc     uint64   // its CRC-64
+	written []string // the scratch keys that may exist
 }
 
 // report prints one check's line: the verdict, the check's name, what was
