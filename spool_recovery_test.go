@@ -381,3 +381,60 @@ func TestSpoolRecordedAppendLargerThanMemory(t *testing.T) {
 		})
 	}
 }
+
+// TestSpoolRecordedAppendMetOthers: what the next writer finds where a
+// dead writer's recorded append was to go decides the frames' fate, by
+// the record's length and CRC-64 and, where the object grew past it, by
+// its bytes read back: another writer's bytes are never taken for the
+// recorded append, and the recorded append is never sent twice.
+func TestSpoolRecordedAppendMetOthers(t *testing.T) {
+	const size = 1 << 10
+	other := func(n int) []byte { return bytes.Repeat([]byte("other writer\n"), n/13+1)[:n] }
+	for _, tc := range []struct {
+		name    string
+		land    bool   // the recorded append landed
+		foreign []byte // another writer's bytes after what landed
+		// what the objects hold, from the recorded frames 1 to 4 (by
+		// index: frames[0] is frame 1) and the foreign bytes
+		want      func(frames [][]byte, foreign []byte) (key, rotated []byte)
+		found     int64
+		conflicts int64
+	}{
+		{"another writer appended as many bytes in its place", false, other(3 * size),
+			func(f [][]byte, x []byte) ([]byte, []byte) {
+				return slices.Concat(f[0], x), slices.Concat(f[1], f[2], f[3])
+			}, 0, 1},
+		{"another writer appended more bytes in its place", false, other(5 * size),
+			func(f [][]byte, x []byte) ([]byte, []byte) {
+				return slices.Concat(f[0], x), slices.Concat(f[1], f[2], f[3])
+			}, 0, 1},
+		{"it landed, and another writer appended after it", true, other(100),
+			func(f [][]byte, x []byte) ([]byte, []byte) { return slices.Concat(f[0], f[1], f[2], f[3], x), nil }, 3, 1},
+		{"it landed, and the object grew by as many bytes again", true, other(3 * size),
+			func(f [][]byte, x []byte) ([]byte, []byte) { return slices.Concat(f[0], f[1], f[2], f[3], x), nil }, 3, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newServer(t)
+			dir := t.TempDir()
+			frames := recordedAppend(t, srv, "met.log", dir, 4, tc.land)
+			appendForeign(t, srv.Client(), "met.log", string(tc.foreign))
+
+			w := newWriter(t, srv.Client(), "met.log", ossappend.WithSpool(dir), ossappend.WithFlushSize(size))
+			w.WriteString("after\n")
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			wantKey, wantRotated := tc.want(frames, tc.foreign)
+			wantRotated = append(wantRotated, "after\n"...)
+			gotKey, _ := srv.Object(bucket, "met.log")
+			gotRotated, _ := srv.Object(bucket, "met.1.log")
+			if !bytes.Equal(gotKey, wantKey) || !bytes.Equal(gotRotated, wantRotated) {
+				t.Fatalf("met.log holds %d bytes, met.1.log %d; want %d and %d (stats %+v)", len(gotKey), len(gotRotated), len(wantKey), len(wantRotated), w.Stats())
+			}
+			st := w.Stats()
+			if st.SpoolFoundStored != tc.found || st.Conflicts != tc.conflicts || st.SpoolRecovered != 3 {
+				t.Fatalf("stats %+v: want %d frames found stored, %d conflict, 3 recovered", st, tc.found, tc.conflicts)
+			}
+		})
+	}
+}
