@@ -85,7 +85,7 @@ func (w *Writer) Shutdown(ctx context.Context) error {
 	}
 	w.closeErr = err
 	w.cfg.requestBudget.leave()
-	if o := w.cfg.observer; o != nil {
+	for _, o := range w.cfg.observers {
 		o.Closed(w)
 	}
 	return err

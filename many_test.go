@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,9 +22,16 @@ import (
 // TestManyWriters: thousands of writers through osstest, some of them
 // meeting faults, each store every line once and in order.
 func TestManyWriters(t *testing.T) {
-	writers, lines := 2000, 20
+	writers, lines := 500, 20 // OSSAPPEND_MANY_WRITERS for more
 	if testing.Short() {
 		writers = 200
+	}
+	if s := os.Getenv("OSSAPPEND_MANY_WRITERS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("OSSAPPEND_MANY_WRITERS=%q: want a positive number", s)
+		}
+		writers = n
 	}
 	for _, codec := range []compress.Codec{compress.None(), compress.Zstd(1)} {
 		t.Run(codec.Name(), func(t *testing.T) {

@@ -15,7 +15,8 @@ import (
 // must be safe for concurrent use, return quickly and not call the
 // writer's Close or Shutdown.
 type Observer interface {
-	// Opened is called once NewWriter has made w, before it returns it.
+	// Opened is called once NewWriter has made w, before w makes any
+	// request of its own and before NewWriter returns it.
 	Opened(w *Writer)
 	// Requested is called after each request w makes to OSS once it is
 	// open, with how it went.
@@ -43,8 +44,15 @@ type Request struct {
 }
 
 // WithObserver makes the writer tell o of its life: when it opens, each
-// request it makes to OSS, and when it closes (see Observer).
-func WithObserver(o Observer) Option { return func(c *config) { c.observer = o } }
+// request it makes to OSS, and when it closes (see Observer). Given more
+// than once, it adds observers, each told in turn.
+func WithObserver(o Observer) Option {
+	return func(c *config) {
+		if o != nil {
+			c.observers = append(c.observers, o)
+		}
+	}
+}
 
 // Info says what a writer writes: the bucket, the key or layout given to
 // NewWriter, and the codec. It is fixed for the writer's life, so that
@@ -76,13 +84,16 @@ func (w *Writer) request(ctx context.Context, op, key string, n int64, send func
 	}
 	start := time.Now()
 	if w.open {
-		w.requests.sent = start // the append loop's, as every request once the writer is open
+		w.requests.sent = w.cfg.clock.Now() // the append loop's, as every request once the writer is open
 	}
 	err := send()
 	w.noteSkew(err)
 	w.cfg.requestBudget.answered(err)
-	if o := w.cfg.observer; o != nil && w.open {
-		o.Requested(w, Request{Op: op, Key: key, Bytes: n, Duration: time.Since(start), Err: err})
+	if w.open && len(w.cfg.observers) > 0 {
+		r := Request{Op: op, Key: key, Bytes: n, Duration: time.Since(start), Err: err}
+		for _, o := range w.cfg.observers {
+			o.Requested(w, r)
+		}
 	}
 	return err
 }

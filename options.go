@@ -82,7 +82,7 @@ type config struct {
 	keyLayout      bool
 	location       *time.Location
 	clock          Clock
-	observer       Observer
+	observers      []Observer
 	requestBudget  *RequestBudget
 	spoolDir       string
 	spoolLimit     int64

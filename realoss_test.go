@@ -291,3 +291,68 @@ func TestLostAnswerThenAnotherWritersAppend(t *testing.T) {
 		t.Fatalf("%d GetObject requests, want two read-backs: one finds line 2 landed, the other another writer's bytes where line 3 was to go", n)
 	}
 }
+
+// TestCredentialsWithoutListing: credentials without oss:ListObjects find
+// the newest object of a chain key by key, and a restarted writer resumes
+// it; credentials without oss:GetObject cannot look at an object, and
+// NewWriter says so.
+func TestCredentialsWithoutListing(t *testing.T) {
+	const id, secret = "no-list", "no-list-secret"
+	srv := newServer(t, osstest.WithLimitedCredentials(id, secret, "oss:PutObject", "oss:GetObject"),
+		osstest.WithLimitedCredentials("no-get", "no-get-secret", "oss:PutObject", "oss:ListObjects"))
+	limited := oss.NewClient(srv.Config().WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret)))
+	opts := []ossappend.Option{ossappend.WithFlushSize(1 << 10), ossappend.WithMaxObjectSize(2 << 10), ossappend.WithFlushInterval(0)}
+	first := newWriter(t, limited, "nolist/app.log", opts...)
+	for i := range 100 {
+		first.WriteString(numberedLine(0, i))
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := newWriter(t, limited, "nolist/app.log", opts...)
+	if again.Key() != first.Key() || first.Key() == "nolist/app.log" {
+		t.Fatalf("a restarted writer resumed at %s, want the newest object %s", again.Key(), first.Key())
+	}
+	again.Close()
+
+	noGet := oss.NewClient(srv.Config().WithCredentialsProvider(credentials.NewStaticCredentialsProvider("no-get", "no-get-secret")))
+	if _, err := ossappend.NewWriter(context.Background(), noGet, bucket, "nolist/app.log"); !errors.Is(err, ossappend.ErrAccessDenied) {
+		t.Fatalf("NewWriter without oss:GetObject: %v, want ErrAccessDenied", err)
+	}
+}
+
+// TestOpeningUnderThrottling: a fleet of writers opening at once into a
+// bucket that throttles them (503 SlowDown) all open, waiting as their
+// retry policy says, instead of failing.
+func TestOpeningUnderThrottling(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for seconds")
+	}
+	srv := newServer(t, osstest.WithThrottle(osstest.Throttle{PerBucket: 20}))
+	const n = 30
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			w, err := ossappend.NewWriter(context.Background(), srv.Client(), bucket, fmt.Sprintf("fleet/%02d.log", i), fastRetry)
+			if err == nil {
+				err = w.Close()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a writer of the fleet: %v", err)
+		}
+	}
+	var throttled int64
+	for _, c := range srv.Counts().Throttled {
+		throttled += c
+	}
+	if throttled == 0 {
+		t.Fatal("the server throttled nothing: the test tests nothing")
+	}
+}

@@ -74,9 +74,9 @@ func (w *Writer) originOf(ctx context.Context, base string, optFns ...func(*oss.
 }
 
 // newest returns the newest object of the chain of base: found by listing
-// when the client can list and the rotation names are RotateKey's, by
-// asking for each key in turn otherwise, from base (a chain without its
-// base is new).
+// when the client can list (and the credentials may) and the rotation
+// names are RotateKey's, by asking for each key in turn otherwise, from
+// base (a chain without its base is new).
 func (w *Writer) newest(ctx context.Context, base string, optFns ...func(*oss.Options)) (origin, error) {
 	head := func(key string, n int) (origin, error) {
 		obj, err := w.head(ctx, key, optFns...)
@@ -85,13 +85,19 @@ func (w *Writer) newest(ctx context.Context, base string, optFns ...func(*oss.Op
 		}
 		return origin{key: key, rotation: n, obj: obj}, nil
 	}
-	if lc, ok := w.client.(ossapi.ListClient); ok && w.cfg.defaultRotate {
+	if lc, ok := w.client.(ossapi.ListClient); ok && w.cfg.defaultRotate && !w.listDenied.Load() {
 		var key string
 		var n int
 		err := w.request(ctx, "ListObjectsV2", base, 0, func() (err error) {
 			key, n, err = chain.Newest(ctx, datedLister{lc, w}, w.bucket, base)
 			return err
 		})
+		if errors.Is(err, ErrAccessDenied) {
+			// Credentials without oss:ListObjects: ask key by key, from
+			// now on.
+			w.listDenied.Store(true)
+			return w.newest(ctx, base, optFns...)
+		}
 		if err != nil {
 			return origin{}, fmt.Errorf("find the newest object of %s/%s: %w", w.bucket, base, err)
 		}

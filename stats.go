@@ -71,11 +71,16 @@ type Stats struct {
 	FlushInterval time.Duration
 	// FailingSince is when the first of the requests of the append loop
 	// that keep failing was sent (OSS unreachable, refusing, answering
-	// 5xx): it goes back to the zero time once an append is stored.
+	// 5xx), by the writer's clock: it goes back to the zero time once an
+	// append is stored.
 	FailingSince time.Time
 	// LastFailure is the error of the latest failed request while
 	// FailingSince is set, and nil otherwise.
 	LastFailure error
+	// Err is the error that stopped the writer for good, the one its
+	// calls return; nil while it works. Pending then counts what it never
+	// stored (with a spool, what waits there for the next writer).
+	Err error
 }
 
 // requestCounts count the append loop's requests. Only the append loop
@@ -139,8 +144,8 @@ func (w *Writer) Stats() Stats {
 	w.fill.mu.Unlock()
 	s.Pending = s.BytesWritten - s.BytesStored
 	s.FlushInterval = w.flushInterval()
-	if w.failure.Load() != nil {
-		s.OldestPending = time.Time{}
+	if err := w.failure.Load(); err != nil {
+		s.OldestPending, s.Err = time.Time{}, *err
 	}
 
 	c := &w.requests

@@ -54,6 +54,7 @@ type Writer struct {
 	key           atomic.Pointer[string]        // the object now being written
 	requests      requestCounts                 // the append loop's requests (stats.go)
 	open          bool                          // NewWriter is done: the Observer hears of requests
+	listDenied    atomic.Bool                   // the credentials may not list: chains are found key by key (resume.go)
 
 	unblock    context.Context    // canceled when Close or Shutdown begins or the writer fails
 	unblockAll context.CancelFunc // cancels unblock: every wait of a Write ends
@@ -117,6 +118,15 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 	w.sp = sp
 	base := w.fill.period.key
 	start, err := w.originOf(ctx, base)
+	for b := ossapi.BackoffOf(w.cfg.retry); ossapi.IsThrottled(err); {
+		// OSS throttles a fleet opening at once: wait, as the retry
+		// policy says, within ctx.
+		d, gaveUp := b.Next(err)
+		if gaveUp != nil || ossapi.Sleep(ctx, d) != nil {
+			break
+		}
+		start, err = w.originOf(ctx, base)
+	}
 	if err != nil {
 		w.sp.close()
 		return nil, fmt.Errorf("ossappend: %w", err)
@@ -135,12 +145,12 @@ func NewWriter(ctx context.Context, c Client, bucket, key string, opts ...Option
 	}
 	w.app = newAppender(w, base, start)
 	w.open = true
+	w.cfg.requestBudget.join()
+	for _, o := range w.cfg.observers {
+		o.Opened(w) // before any request of the append loop
+	}
 	w.group.Go(w.app.run)
 	w.sp.start()
-	w.cfg.requestBudget.join()
-	if o := w.cfg.observer; o != nil {
-		o.Opened(w)
-	}
 	return w, nil
 }
 

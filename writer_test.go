@@ -15,6 +15,7 @@ import (
 	"math/rand"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -197,9 +198,16 @@ func logData(seed int64, n int) []byte {
 }
 
 func TestIOCopy(t *testing.T) {
-	size := 64 << 20
+	size := 16 << 20 // four frames; OSSAPPEND_BULK_MIB for more
 	if testing.Short() {
 		size = 8 << 20
+	}
+	if s := os.Getenv("OSSAPPEND_BULK_MIB"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("OSSAPPEND_BULK_MIB=%q: want a positive number", s)
+		}
+		size = n << 20
 	}
 	for _, codec := range allCodecs {
 		t.Run(codec.Name(), func(t *testing.T) {

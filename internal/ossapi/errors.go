@@ -120,6 +120,15 @@ func SkewOf(err error, now time.Time) (skew time.Duration, ok bool) {
 	return se.Timestamp.Sub(now), true
 }
 
+// IsThrottled reports whether err says OSS throttles the requests: 429, or
+// 503 SlowDown (EC 0004-00000302, requests past the account's or a
+// prefix's rate).
+func IsThrottled(err error) bool {
+	se := ServiceError(err)
+	return se != nil && (se.StatusCode == http.StatusTooManyRequests ||
+		se.StatusCode == http.StatusServiceUnavailable && (se.Code == "SlowDown" || strings.HasPrefix(se.EC, "0004-00000302")))
+}
+
 // SealRefused reports whether err says that OSS does not seal objects for
 // this account (400 OperationNotSupported: seal is a feature accounts ask
 // for) or these credentials (403: the oss:SealAppendObject action is not

@@ -147,3 +147,21 @@ func TestSealRefusedAndArchived(t *testing.T) {
 		t.Errorf("Describe of an archived object = %v: want ErrArchived, not ErrAccessDenied", d)
 	}
 }
+
+func TestIsThrottled(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{sdkWrapped(svc(503, "SlowDown")), true},
+		{sdkWrapped(&oss.ServiceError{StatusCode: 503, Code: "ServiceUnavailable", EC: "0004-00000302"}), true},
+		{sdkWrapped(svc(429, "TooManyRequests")), true},
+		{sdkWrapped(svc(503, "ServiceUnavailable")), false},
+		{sdkWrapped(svc(500, "InternalError")), false},
+		{io.EOF, false},
+	} {
+		if got := IsThrottled(tc.err); got != tc.want {
+			t.Errorf("IsThrottled(%v) = %v", tc.err, got)
+		}
+	}
+}
