@@ -3,8 +3,10 @@ package zapsink_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -479,5 +481,53 @@ func TestCloseAll(t *testing.T) {
 	}
 	if opened, closed := rec.counts(); opened != 2 || closed != 2 {
 		t.Fatalf("%d writers opened, %d closed, want 2 and 2", opened, closed)
+	}
+}
+
+// TestConcurrentOpens: sinks of one URL opened and closed from many
+// goroutines at once share one writer at a time, and every line written
+// through them is stored once.
+func TestConcurrentOpens(t *testing.T) {
+	srv := newServer(t)
+	rec := &recorder{}
+	if err := zapsink.RegisterClient("concurrent", srv.Client(), ossappend.WithObserver(rec)); err != nil {
+		t.Fatal(err)
+	}
+	u := "oss://" + bucket + "/concurrent/app.log?client=concurrent&flush=0"
+	const goroutines, rounds = 8, 5
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for r := range rounds {
+				ws, closeSink, err := zap.Open(u)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				fmt.Fprintf(ws, "goroutine %d round %d\n", g, r)
+				if err := ws.Sync(); err != nil {
+					t.Error(err)
+				}
+				closeSink()
+			}
+		})
+	}
+	wg.Wait()
+	opened, closed := rec.counts()
+	if opened != closed || opened < 1 || opened > goroutines*rounds {
+		t.Errorf("%d writers opened, %d closed: want each opened closed", opened, closed)
+	}
+	text, _ := decoded(t, srv, "concurrent/app.log")
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	slices.Sort(lines)
+	var want []string
+	for g := range goroutines {
+		for r := range rounds {
+			want = append(want, fmt.Sprintf("goroutine %d round %d", g, r))
+		}
+	}
+	slices.Sort(want)
+	if !slices.Equal(lines, want) {
+		t.Errorf("object holds %d lines, want each of the %d written once:\n%s", len(lines), len(want), text)
 	}
 }
