@@ -21,6 +21,9 @@
 //     a tenth of them streaming within a shared budget (scenario 7).
 //   - recovery.go: a writer opened on a spool that an abandoned writer
 //     left full, and its Close (scenario 8).
+//   - throttle.go: thousands of writers sharing a RequestBudget, or none,
+//     logging into an osstest server that throttles the bucket
+//     (scenario 9).
 //
 // The workload (workload.go) is JSON log lines rendered by log/slog from a
 // seed, so every peer gets the same bytes. The instant client (instant.go)

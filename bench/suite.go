@@ -14,21 +14,24 @@ import (
 
 // Config sets how long and how often ossbench measures.
 type Config struct {
-	Quick         bool
-	Reps          int             // runs of each measurement; the median is reported
-	BenchTime     time.Duration   // per hot-path benchmark run
-	NetDuration   time.Duration   // logging time per peer and latency
-	Latencies     []time.Duration // injected per request in scenario 2
-	BulkSize      int             // bytes copied in scenario 3
-	BulkLatencies []time.Duration // latencies of scenario 3 over loopback
-	MemVolumes    []int64         // volumes streamed in scenario 4
-	FrameText     int             // bytes compressed per cell of scenario 5
-	LocalSize     int64           // bytes piped and read back in scenario 6
-	ManyWriters   int             // writers of scenario 7
-	ManyBusyBytes int64           // bytes each busy writer of scenario 7 streams
-	SpoolSize     int64           // bytes the spool of scenario 8 holds
-	Progress      io.Writer       // where progress goes; never nil
-	Only          []int           // scenarios to run (1 to 8); all if empty
+	Quick            bool
+	Reps             int             // runs of each measurement; the median is reported
+	BenchTime        time.Duration   // per hot-path benchmark run
+	NetDuration      time.Duration   // logging time per peer and latency
+	Latencies        []time.Duration // injected per request in scenario 2
+	BulkSize         int             // bytes copied in scenario 3
+	BulkLatencies    []time.Duration // latencies of scenario 3 over loopback
+	MemVolumes       []int64         // volumes streamed in scenario 4
+	FrameText        int             // bytes compressed per cell of scenario 5
+	LocalSize        int64           // bytes piped and read back in scenario 6
+	ManyWriters      int             // writers of scenario 7
+	ManyBusyBytes    int64           // bytes each busy writer of scenario 7 streams
+	SpoolSize        int64           // bytes the spool of scenario 8 holds
+	ThrottleWriters  int             // writers of scenario 9
+	ThrottleLimit    int             // requests a second the server of scenario 9 serves
+	ThrottleDuration time.Duration   // how long the writers of scenario 9 log
+	Progress         io.Writer       // where progress goes; never nil
+	Only             []int           // scenarios to run (1 to 9); all if empty
 }
 
 // runs says whether scenario n is to run.
@@ -37,20 +40,23 @@ func (c Config) runs(n int) bool { return len(c.Only) == 0 || slices.Contains(c.
 // QuickConfig finishes in about two minutes on a 2-core machine.
 func QuickConfig(progress io.Writer) Config {
 	return Config{
-		Quick:         true,
-		Reps:          1,
-		BenchTime:     300 * time.Millisecond,
-		NetDuration:   1500 * time.Millisecond,
-		Latencies:     []time.Duration{0, 5 * time.Millisecond, 20 * time.Millisecond, 50 * time.Millisecond},
-		BulkSize:      256 << 20,
-		BulkLatencies: []time.Duration{20 * time.Millisecond, 50 * time.Millisecond},
-		MemVolumes:    []int64{256 << 20, 2 << 30},
-		FrameText:     32 << 20,
-		LocalSize:     256 << 20,
-		ManyWriters:   2000,
-		ManyBusyBytes: 2 << 20,
-		SpoolSize:     64 << 20,
-		Progress:      progress,
+		Quick:            true,
+		Reps:             1,
+		BenchTime:        300 * time.Millisecond,
+		NetDuration:      1500 * time.Millisecond,
+		Latencies:        []time.Duration{0, 5 * time.Millisecond, 20 * time.Millisecond, 50 * time.Millisecond},
+		BulkSize:         256 << 20,
+		BulkLatencies:    []time.Duration{20 * time.Millisecond, 50 * time.Millisecond},
+		MemVolumes:       []int64{256 << 20, 2 << 30},
+		FrameText:        32 << 20,
+		LocalSize:        256 << 20,
+		ManyWriters:      2000,
+		ManyBusyBytes:    2 << 20,
+		SpoolSize:        64 << 20,
+		ThrottleWriters:  2000,
+		ThrottleLimit:    1000,
+		ThrottleDuration: 10 * time.Second,
+		Progress:         progress,
 	}
 }
 
@@ -65,6 +71,7 @@ func FullConfig(progress io.Writer) Config {
 	c.FrameText = 128 << 20
 	c.LocalSize = 1 << 30
 	c.ManyBusyBytes = 8 << 20
+	c.ThrottleDuration = 30 * time.Second
 	return c
 }
 
@@ -105,6 +112,7 @@ func Run(cfg Config) (*Report, error) {
 		{"3 bulk copy and 5 frame sizes", cfg.runs(3) || cfg.runs(5), func() error { return runBulkAndFrames(cfg, rep, srv) }},
 		{"6 embedded server", cfg.runs(6), func() error { return runLocal(cfg, rep) }},
 		{"8 spool recovery", cfg.runs(8), func() error { return runRecovery(cfg, rep) }},
+		{"9 request budget", cfg.runs(9), func() error { return runThrottle(cfg, rep) }},
 	}
 	for _, s := range steps {
 		if !s.on {

@@ -43,7 +43,7 @@ func realMain(args []string) error {
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to `file`")
 	before := fs.String("before", "", "an earlier run's results `file` to show beside this run's figures")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: ossbench [-quick] [-out DIR] [-only 1,2,3,4,5,6,7,8] [-before FILE] [-cpuprofile FILE]\n\n")
+		fmt.Fprintf(fs.Output(), "usage: ossbench [-quick] [-out DIR] [-only 1,2,3,4,5,6,7,8,9] [-before FILE] [-cpuprofile FILE]\n\n")
 		fs.PrintDefaults()
 	}
 	_ = fs.Parse(args)
@@ -122,7 +122,7 @@ func defaultOut() string {
 	return "results"
 }
 
-// parseOnly reads -only: scenario numbers from 1 to 8.
+// parseOnly reads -only: scenario numbers from 1 to 9.
 func parseOnly(s string) ([]int, error) {
 	var only []int
 	for _, f := range strings.Split(s, ",") {
@@ -130,8 +130,8 @@ func parseOnly(s string) ([]int, error) {
 			continue
 		}
 		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 || n > 8 {
-			return nil, fmt.Errorf("-only %q: want scenario numbers 1 to 8", s)
+		if err != nil || n < 1 || n > 9 {
+			return nil, fmt.Errorf("-only %q: want scenario numbers 1 to 9", s)
 		}
 		only = append(only, n)
 	}
