@@ -1,6 +1,6 @@
 module github.com/ossappend/ossappend/zapsink
 
-go 1.26.8
+go 1.25.0
 
 require (
 	github.com/aliyun/alibabacloud-oss-go-sdk-v2 v1.6.1
@@ -11,7 +11,7 @@ require (
 require (
 	github.com/klauspost/compress v1.20.4 // indirect
 	go.uber.org/multierr v1.10.0 // indirect
-	golang.org/x/sync v0.25.0 // indirect
+	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/time v0.4.0 // indirect
 )
 
