@@ -44,7 +44,9 @@ func (o Object) Kind() string {
 }
 
 // Head asks OSS about bucket/key. A missing object is not an error: it
-// returns the zero Object. Other failures come back as from Describe.
+// returns the zero Object. Other failures come back as from Describe, and
+// an answer that does not come from OSS, 404 included, as an error
+// wrapping ErrNotOSS (see ObjectOf, NotOSS).
 func Head(ctx context.Context, c HeadClient, bucket, key string, optFns ...func(*oss.Options)) (Object, error) {
 	res, err := c.HeadObject(ctx, &oss.HeadObjectRequest{Bucket: &bucket, Key: &key}, optFns...)
 	if err != nil {
@@ -53,11 +55,24 @@ func Head(ctx context.Context, c HeadClient, bucket, key string, optFns ...func(
 		}
 		return Object{}, Describe(err)
 	}
-	return ObjectOf(res)
+	obj, err := ObjectOf(res)
+	if err != nil {
+		return Object{}, Describe(err)
+	}
+	return obj, nil
 }
 
-// ObjectOf reads a HeadObject answer.
+// ObjectOf reads a HeadObject answer. An answer that names no object type
+// and carries no other x-oss- header does not come from OSS, which names
+// the type of every object: ObjectOf returns an error wrapping ErrNotOSS
+// rather than an object of some length (a web server answers HEAD with
+// 200 for anything).
 func ObjectOf(res *oss.HeadObjectResult) (Object, error) {
+	if res.ObjectType == nil {
+		if err := CheckAnswer(res.Headers); err != nil {
+			return Object{}, err
+		}
+	}
 	o := Object{Exists: true, Type: oss.ToString(res.ObjectType), Length: res.ContentLength, Codec: res.Metadata[CodecMetadata]}
 	if o.Type == "" {
 		o.Type = "Normal"
