@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
@@ -47,8 +48,12 @@ var errGone = errors.New("object was deleted before it was read")
 // them, it waits for more, polling OSS with HeadObject and fetching new
 // bytes with ranged GetObject requests. Read returns the bytes it has as
 // soon as it has some, without waiting to fill its buffer, so a decoder
-// reading from a Follower sees each frame as soon as it is stored (see
-// compress.NewReader).
+// reading from a Follower sees each frame as soon as it is stored.
+//
+// Made with WithDecode, a Follower decodes the object by the codec its
+// writer recorded with it (see Codec), as a Reader does; an archive that
+// a writer stored without a codec (a .tgz) then reads as stored. Wrapped
+// in compress.NewReader instead, it is decoded by its first bytes alone.
 //
 // Read returns io.EOF once it has read all of a sealed object. It returns
 // an error wrapping ErrObjectReplaced if the object is deleted, truncated,
@@ -89,6 +94,11 @@ type Follower struct {
 
 	role     role
 	complete bool // the last poll's length is the object's end
+
+	codec  atomic.Pointer[string] // the object's record, for Codec
+	decMu  sync.Mutex             // held by a decoding Read, and by Close to release the decoder
+	dec    *decoder               // with WithDecode, once Read has begun
+	decErr error                  // sticky, with WithDecode: what every later Read returns
 }
 
 // role is what a Reader asks of the Follower of one object of a series;
@@ -146,22 +156,86 @@ func newFollower(ctx context.Context, c Client, bucket, key string, cfg config, 
 
 // Offset returns the offset in the object of the next byte Read will
 // return: where the Follower started plus the bytes it has read. A new
-// Follower made with WithStartOffset(Offset()) goes on from there.
+// Follower made with WithStartOffset(Offset()) goes on from there. With
+// WithDecode it counts the stored bytes the decoder has taken, which may
+// be more than it has returned: it is a place to resume at only at the
+// end of what is stored, when Read waits for more.
 func (f *Follower) Offset() int64 { return f.pos.Load() }
+
+// Codec returns the codec recorded with the object by the ossappend
+// writer that created it (x-oss-meta-ossappend-codec): "none", "gzip",
+// "zstd" or "s2". It returns "" for an object without a record, written by
+// another tool or an older writer, and while a Follower made with
+// WithWaitForObject waits for its object; otherwise NewFollower has asked
+// for it before it returns. A Follower made without WithDecode returns the
+// stored bytes whatever the record says: a caller that decodes them itself
+// should decode by the record, and by the bytes (compress.NewReader) only
+// when there is none, or it will gunzip an archive (a .tgz) that its
+// writer stored as it was.
+func (f *Follower) Codec() string {
+	if c := f.codec.Load(); c != nil {
+		return *c
+	}
+	return ""
+}
 
 // Close stops the Follower: a Read under way returns, and later ones
 // return ErrClosed. Close always returns nil; it may be called more than
-// once and from any goroutine.
+// once and from any goroutine. With WithDecode it waits for a Read under
+// way to return, and releases the decoder.
 func (f *Follower) Close() error {
 	f.closed.Store(true)
 	f.cancel()
+	if f.cfg.decode {
+		f.decMu.Lock()
+		defer f.decMu.Unlock()
+		if f.dec != nil {
+			f.dec.Close()
+			f.dec = nil
+		}
+	}
 	return nil
 }
 
 // Read reads up to len(p) bytes of the object, waiting for the object to
 // grow if the Follower has read all of it. It returns as soon as it has
-// read at least one byte.
+// read at least one byte. With WithDecode, the bytes are decoded.
 func (f *Follower) Read(p []byte) (int, error) {
+	if f.cfg.decode {
+		return f.readDecoded(p)
+	}
+	return f.read(p)
+}
+
+// readDecoded reads the object decoded, for a Follower made with
+// WithDecode.
+func (f *Follower) readDecoded(p []byte) (int, error) {
+	f.decMu.Lock()
+	defer f.decMu.Unlock()
+	switch {
+	case len(p) == 0 || f.decErr != nil:
+		return 0, f.decErr
+	case f.closed.Load():
+		return 0, errClosed
+	case f.dec == nil:
+		f.dec = newDecoder(f)
+	}
+	n, err := f.dec.Read(p)
+	switch {
+	case err == nil || err == io.EOF && f.err == io.EOF:
+		return n, err
+	case f.closed.Load():
+		f.decErr = errClosed
+	case f.err != nil && f.err != io.EOF:
+		f.decErr = f.err // the object's own error, which the decoder passed on
+	default:
+		f.decErr = f.final(err) // the decoder's, of the bytes read
+	}
+	return n, f.decErr
+}
+
+// read reads up to len(p) of the stored bytes.
+func (f *Follower) read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, f.err
 	}
@@ -293,6 +367,7 @@ func (f *Follower) poll() error {
 // object.
 func (f *Follower) begin(obj ossapi.Object) error {
 	f.seen = true
+	f.codec.Store(&obj.Codec)
 	switch {
 	case f.cfg.startAtEnd && !f.waited:
 		f.off, f.crc, f.crcKnown = obj.Length, obj.CRC, obj.HasCRC

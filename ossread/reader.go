@@ -74,8 +74,7 @@ type Reader struct {
 	at      chain.Member   // the object read now, or the last one read
 	begun   bool           // at is set
 	looked  bool           // the last look for a newer object found none
-	cur     *Follower      // at's Follower, nil between objects
-	dec     io.ReadCloser  // cur decoded, with WithDecode
+	cur     *Follower      // at's Follower, nil between objects; it decodes with WithDecode
 	backoff ossapi.Backoff // for the looks between objects
 	err     error          // sticky: what every later Read returns
 
@@ -235,11 +234,7 @@ func (r *Reader) Read(p []byte) (int, error) {
 			r.err = r.next()
 			continue
 		}
-		var src io.Reader = r.cur
-		if r.dec != nil {
-			src = r.dec
-		}
-		n, err := src.Read(p)
+		n, err := r.cur.Read(p)
 		switch {
 		case err == io.EOF:
 			r.release() // the object is read to its end
@@ -300,9 +295,6 @@ func (r *Reader) open(m chain.Member, cfg config) {
 	r.cur, r.at, r.begun, r.looked = f, m, true, false
 	r.key.Store(&m.Key)
 	r.pos.Store(f)
-	if r.cfg.decode {
-		r.dec = newDecoder(f)
-	}
 }
 
 // newer looks for the objects after the current one; the Follower of the
@@ -332,10 +324,9 @@ func (r *Reader) settle(err error) error {
 	})
 }
 
-// failed turns the error of a Read of the current object into the sticky
-// error: the Follower's own when it has one (a decoder wraps it in words
-// of its own), nil for an object deleted before it was read, which is
-// skipped.
+// failed turns the error of a Read of the current object, which names the
+// object, into the sticky error: nil for an object deleted before it was
+// read, which is skipped.
 func (r *Reader) failed(err error) error {
 	if r.closed.Load() {
 		return errClosed
@@ -344,18 +335,11 @@ func (r *Reader) failed(err error) error {
 		r.release()
 		return nil
 	}
-	if ferr := r.cur.err; ferr != nil && ferr != io.EOF {
-		return ferr
-	}
-	return fmt.Errorf("ossread: %s/%s: %w", r.s.bucket, r.at.Key, err)
+	return err
 }
 
 // release lets go of the current object.
 func (r *Reader) release() {
-	if r.dec != nil {
-		r.dec.Close()
-		r.dec = nil
-	}
 	if r.cur != nil {
 		r.cur.Close()
 		r.cur = nil
