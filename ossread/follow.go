@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -391,17 +390,28 @@ func (f *Follower) checkCRC() error {
 	return nil
 }
 
-// open starts a ranged GetObject of the bytes off..end.
+// open starts a ranged GetObject of the bytes off..end. It asks for OSS's
+// standard range behaviour, without which OSS answers a range that does
+// not lie within the object with 200 and the whole object, and checks the
+// answer (see checkRange).
 func (f *Follower) open() error {
-	rng := fmt.Sprintf("bytes=%d-%d", f.off, f.end.Length-1)
+	last := f.end.Length - 1
+	rng := fmt.Sprintf("bytes=%d-%d", f.off, last)
 	res, err := f.c.GetObject(f.ctx, &oss.GetObjectRequest{
 		Bucket: &f.bucket, Key: &f.key, Range: &rng, RangeBehavior: oss.Ptr("standard"),
 	})
-	if err != nil {
-		if ossapi.IsNoSuchKey(err) {
-			return f.replaced("was deleted")
+	if err == nil {
+		if err = ossapi.CheckAnswer(res.Headers); err != nil {
+			res.Body.Close()
 		}
-		if se := ossapi.ServiceError(err); se != nil && se.StatusCode == http.StatusRequestedRangeNotSatisfiable {
+	}
+	if err != nil {
+		switch se := ossapi.ServiceError(err); {
+		case ossapi.NotOSS(err):
+		case ossapi.IsNoSuchKey(err):
+			return f.replaced("was deleted")
+		case se != nil && se.StatusCode == http.StatusRequestedRangeNotSatisfiable:
+			// Standard behaviour: the range starts past the end.
 			return f.replaced("shrank below %d bytes", f.end.Length)
 		}
 		return f.failure("get "+rng, err)
@@ -410,11 +420,38 @@ func (f *Follower) open() error {
 		res.Body.Close()
 		return f.retyped(kind)
 	}
-	if cr := oss.ToString(res.ContentRange); !strings.HasPrefix(cr, fmt.Sprintf("bytes %d-", f.off)) {
+	if err := f.checkRange(res, rng, last); err != nil {
 		res.Body.Close()
-		return &stepError{op: "get " + rng, err: fmt.Errorf("answered with range %q", cr), transient: true}
+		return err
 	}
 	f.body = res.Body
+	return nil
+}
+
+// checkRange checks the answer to a GetObject of the bytes f.off..last:
+// 206 with a Content-Range of just those bytes. A Content-Range cut short
+// by an object that shrank, 200 with the whole object (the endpoint did
+// not take x-oss-range-behavior: standard), or any other range is an
+// error: the body is never read as if it held the range.
+func (f *Follower) checkRange(res *oss.GetObjectResult, rng string, last int64) error {
+	cr := oss.ToString(res.ContentRange)
+	if res.StatusCode != http.StatusPartialContent {
+		what := fmt.Sprintf("HTTP %d", res.StatusCode)
+		if res.StatusCode == http.StatusOK && cr == "" {
+			what = fmt.Sprintf("200 with the whole object (%d bytes)", res.ContentLength)
+		}
+		return fmt.Errorf("get %s: answered %s, not 206 with the range: the endpoint does not serve ranges as OSS does with x-oss-range-behavior: standard", rng, what)
+	}
+	var first, end, size int64
+	_, err := fmt.Sscanf(cr, "bytes %d-%d/%d", &first, &end, &size)
+	switch {
+	case err != nil || first != f.off || end < first || end > last || end < last && size >= f.end.Length:
+		return fmt.Errorf("get %s: answered 206 with Content-Range %q, not the range asked for", rng, cr)
+	case end < last:
+		// Standard behaviour: the range is cut at the end of an object
+		// shorter than the last poll saw.
+		return f.replaced("shrank to %d bytes, the last poll saw %d", size, f.end.Length)
+	}
 	return nil
 }
 
