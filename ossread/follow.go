@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -34,6 +35,14 @@ var (
 
 	// ErrClosed is returned by Read after Close.
 	ErrClosed = errors.New("reader is closed")
+
+	// ErrArchived means OSS will not read an object until it is restored:
+	// its storage class is Archive, Cold Archive or Deep Cold Archive (403
+	// InvalidObjectState). Read reports it, naming the object; a Reader
+	// does not skip such an object, which would lose its bytes without a
+	// word. Restore it (RestoreObject), then read on from it (see Reader).
+	// It is the same value as ossappend.ErrArchived.
+	ErrArchived = ossapi.ErrArchived
 )
 
 var errClosed = fmt.Errorf("ossread: %w", ErrClosed)
@@ -413,6 +422,8 @@ func (f *Follower) open() error {
 		case se != nil && se.StatusCode == http.StatusRequestedRangeNotSatisfiable:
 			// Standard behaviour: the range starts past the end.
 			return f.replaced("shrank below %d bytes", f.end.Length)
+		case ossapi.IsArchived(err):
+			return f.archived(err)
 		}
 		return f.failure("get "+rng, err)
 	}
@@ -426,6 +437,23 @@ func (f *Follower) open() error {
 	}
 	f.body = res.Body
 	return nil
+}
+
+// archived is the error of a GetObject that OSS refused because the
+// object is of an archive storage class and not restored (403
+// InvalidObjectState). The class alone does not tell: a bucket may serve
+// Archive objects as they are (real-time access), so only the refusal
+// does.
+func (f *Follower) archived(err error) error {
+	class := f.end.StorageClass
+	if class == "" {
+		class = "an archive class"
+	}
+	state := "no restore of it is under way"
+	if strings.Contains(f.end.Restore, `ongoing-request="true"`) {
+		state = "its restore is under way"
+	}
+	return fmt.Errorf("%w; its storage class is %s, and %s: RestoreObject makes it readable once the restore is done", ossapi.Describe(err), class, state)
 }
 
 // checkRange checks the answer to a GetObject of the bytes f.off..last:

@@ -28,6 +28,14 @@ type Object struct {
 	// Codec is the codec recorded in CodecMetadata, "" when the object
 	// has no record (another tool, or an older writer, created it).
 	Codec string
+	// StorageClass is the object's storage class (x-oss-storage-class):
+	// "Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive", ...
+	StorageClass string
+	// Restore is x-oss-restore, which OSS sends for an object of an
+	// archive class being or having been restored: ongoing-request="true"
+	// while the restore is under way, ongoing-request="false" and its
+	// expiry date once it is done.
+	Restore string
 }
 
 // Appendable reports whether the object takes appends: an Appendable
@@ -73,7 +81,8 @@ func ObjectOf(res *oss.HeadObjectResult) (Object, error) {
 			return Object{}, err
 		}
 	}
-	o := Object{Exists: true, Type: oss.ToString(res.ObjectType), Length: res.ContentLength, Codec: res.Metadata[CodecMetadata]}
+	o := Object{Exists: true, Type: oss.ToString(res.ObjectType), Length: res.ContentLength, Codec: res.Metadata[CodecMetadata],
+		StorageClass: oss.ToString(res.StorageClass), Restore: oss.ToString(res.Restore)}
 	if o.Type == "" {
 		o.Type = "Normal"
 	}
