@@ -43,6 +43,16 @@ var (
 	// word. Restore it (RestoreObject), then read on from it (see Reader).
 	// It is the same value as ossappend.ErrArchived.
 	ErrArchived = ossapi.ErrArchived
+
+	// ErrNotOSS means the endpoint answered as OSS never does: an answer
+	// without any of OSS's x-oss- headers (every answer of OSS carries
+	// x-oss-request-id), as a web server or another storage service at
+	// the endpoint gives, or a body that is not XML where OSS sends XML. A
+	// 404 or 403 of such an endpoint is not taken for a missing object or
+	// refused credentials, and a reader does not repeat the request, unless
+	// the answer's status is a 5xx, 408 or 429, which a proxy before OSS
+	// may give for a while.
+	ErrNotOSS = ossapi.ErrNotOSS
 )
 
 var errClosed = fmt.Errorf("ossread: %w", ErrClosed)
