@@ -73,20 +73,24 @@ var errGone = errors.New("object was deleted before it was read")
 // a writer stored without a codec (a .tgz) then reads as stored. Wrapped
 // in compress.NewReader instead, it is decoded by its first bytes alone.
 //
-// Read returns io.EOF once it has read all of a sealed object. It returns
+// Read returns io.EOF once it has read all of a sealed object; an object
+// that is never sealed (most accounts cannot seal) is followed until Close
+// or the end of the context: follow a series with a Reader to move on when
+// its writer rotates. Read returns an error wrapping ErrArchived for an
+// archived object that is not restored (see the package doc). It returns
 // an error wrapping ErrObjectReplaced if the object is deleted, truncated,
 // replaced, or turns into a Normal object, ErrClosed after Close, and an
 // error wrapping the context's once the context given to NewFollower ends.
-// A Follower
-// that starts at the object's first byte or at its end also checks each
-// stretch of bytes it reads against the object's CRC-64, so it tells a
-// replacement even by a longer object; it does so once it has read the
-// stretch, so the Read that returns its last bytes succeeds and the next
-// one reports ErrObjectReplaced. A Follower that starts elsewhere tells a
-// replacement only when the object shrinks, disappears or turns Normal.
+// A Follower that starts at the object's first byte or at its end also
+// checks each stretch of bytes it reads against the object's CRC-64, so it
+// tells a replacement even by a longer object; it does so once it has read
+// the stretch, so the Read that returns its last bytes succeeds and the
+// next one reports ErrObjectReplaced. A Follower that starts elsewhere
+// tells a replacement only when the object shrinks, disappears or turns
+// Normal.
 //
-// A Follower is not safe for concurrent use, except that Close and Offset
-// may be called while a Read is under way.
+// A Follower is not safe for concurrent use, except that Close, Codec and
+// Offset may be called while a Read is under way.
 type Follower struct {
 	c      Client
 	bucket string
@@ -142,8 +146,9 @@ type role struct {
 // It checks its arguments and options, then asks OSS for the object with
 // HeadObject, so that a missing object (ErrNoSuchKey, unless
 // WithWaitForObject), a Normal object (ErrNotAppendable), a missing bucket
-// (ErrNoSuchBucket) and refused credentials (ErrAccessDenied) are reported
-// here rather than by the first Read. The SDK client's own retries apply
+// (ErrNoSuchBucket), refused credentials (ErrAccessDenied) and an endpoint
+// that is not OSS (ErrNotOSS) are reported here rather than by the first
+// Read. The SDK client's own retries apply
 // to that request, the Follower's retry policy does not.
 //
 // ctx bounds the Follower's whole life: when it ends, Read returns its

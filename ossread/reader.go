@@ -41,7 +41,10 @@ type ListClient interface {
 // Without WithFollow a Reader lists the series once when it is made, reads
 // each object up to the length it has when its turn comes, and returns
 // io.EOF after the last. Objects of any type are read; one that is deleted
-// between the listing and its turn is skipped.
+// between the listing and its turn is skipped. An archived object is not:
+// Read returns an error wrapping ErrArchived, Key names the object and
+// Offset where reading stopped in it, so that once the object is restored
+// a Reader made WithStartAt(Key(), Offset()) reads on from there.
 //
 // With WithFollow it reads as tail -F follows a file that is rotated:
 // once it has read all of the newest object, it polls it with HeadObject
@@ -52,7 +55,9 @@ type ListClient interface {
 // to one object at a time, an object with a newer one after it is complete:
 // the Reader asks for its length once more, reads it to that end, and goes
 // on with the next object, so it reads every byte once, in order. A sealed
-// object, or one that cannot grow (Normal), is complete too. Bytes that
+// object, or one that cannot grow (Normal), is complete too; no seal is
+// needed, and a series written without seals (most accounts have none) is
+// followed as one with them. Bytes that
 // another writer appends to an object after the Reader has moved past it
 // are not read. A Reader made with Only and WithFollow reads as a Follower
 // does.
@@ -88,8 +93,9 @@ type Reader struct {
 // It checks its arguments and options, lists the series (or asks OSS for
 // the object, with Only) and asks for the length of the first object to
 // read, so that a missing series (ErrNoSuchKey, unless WithWaitForObject),
-// a missing bucket (ErrNoSuchBucket) and refused credentials
-// (ErrAccessDenied) are reported here rather than by the first Read. The
+// a missing bucket (ErrNoSuchBucket), refused credentials (ErrAccessDenied)
+// and an endpoint that is not OSS (ErrNotOSS) are reported here rather than
+// by the first Read. The
 // SDK client's own retries apply to these requests, the Reader's retry
 // policy does not.
 //
