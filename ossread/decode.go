@@ -12,8 +12,8 @@ import (
 const maxMagic = 10
 
 // decoder decodes the object a Follower reads, for a Follower or a Reader
-// made with WithDecode. The codec is the one recorded with the object when an
-// ossappend writer created it (x-oss-meta-ossappend-codec), which the
+// made with WithDecode. The codec is the one recorded with the object when
+// an ossappend writer created it (x-oss-meta-ossappend-codec), which the
 // Follower's first HeadObject reports; an object recorded as "none" passes
 // through as stored, whatever its bytes. Only an object without a record
 // (another tool wrote it) has its codec detected from its first bytes.

@@ -148,8 +148,8 @@ type role struct {
 // WithWaitForObject), a Normal object (ErrNotAppendable), a missing bucket
 // (ErrNoSuchBucket), refused credentials (ErrAccessDenied) and an endpoint
 // that is not OSS (ErrNotOSS) are reported here rather than by the first
-// Read. The SDK client's own retries apply
-// to that request, the Follower's retry policy does not.
+// Read. The SDK client's own retries apply to that request, the Follower's
+// retry policy does not.
 //
 // ctx bounds the Follower's whole life: when it ends, Read returns its
 // error. Close the Follower when done to release its resources.

@@ -57,10 +57,9 @@ type ListClient interface {
 // on with the next object, so it reads every byte once, in order. A sealed
 // object, or one that cannot grow (Normal), is complete too; no seal is
 // needed, and a series written without seals (most accounts have none) is
-// followed as one with them. Bytes that
-// another writer appends to an object after the Reader has moved past it
-// are not read. A Reader made with Only and WithFollow reads as a Follower
-// does.
+// followed as one with them. Bytes that another writer appends to an
+// object after the Reader has moved past it are not read. A Reader made
+// with Only and WithFollow reads as a Follower does.
 //
 // Read returns an error wrapping ErrObjectReplaced if an object it is
 // reading is deleted, truncated or replaced, ErrClosed after Close, and an
@@ -95,9 +94,8 @@ type Reader struct {
 // read, so that a missing series (ErrNoSuchKey, unless WithWaitForObject),
 // a missing bucket (ErrNoSuchBucket), refused credentials (ErrAccessDenied)
 // and an endpoint that is not OSS (ErrNotOSS) are reported here rather than
-// by the first Read. The
-// SDK client's own retries apply to these requests, the Reader's retry
-// policy does not.
+// by the first Read. The SDK client's own retries apply to these requests,
+// the Reader's retry policy does not.
 //
 // ctx bounds the Reader's whole life: when it ends, Read returns its error.
 // Close the Reader when done to release its resources.
