@@ -11,9 +11,9 @@ import (
 // maxMagic is how many bytes compress.Detect needs at most.
 const maxMagic = 10
 
-// decoder decodes the object a Follower reads, for a Reader made with
-// WithDecode. The codec is the one recorded with the object when an
-// ossappend writer created it (x-oss-meta-ossappend-codec), which the
+// decoder decodes the object a Follower reads, for a Follower or a Reader
+// made with WithDecode. The codec is the one recorded with the object when
+// an ossappend writer created it (x-oss-meta-ossappend-codec), which the
 // Follower's first HeadObject reports; an object recorded as "none" passes
 // through as stored, whatever its bytes. Only an object without a record
 // (another tool wrote it) has its codec detected from its first bytes.
@@ -48,7 +48,7 @@ func (d *decoder) Close() error {
 // for the object and its record, and sets up the decoding.
 func (d *decoder) start() error {
 	head := make([]byte, 0, maxMagic)
-	n, err := d.f.Read(head[:cap(head)])
+	n, err := d.f.read(head[:cap(head)])
 	head = head[:n]
 	if n == 0 {
 		return err
@@ -58,13 +58,13 @@ func (d *decoder) start() error {
 	// read as many bytes as that takes. An append stores a whole frame, so
 	// these bytes are stored already.
 	for codec != "" && codec != "none" && len(head) < maxMagic && err == nil {
-		n, err = d.f.Read(head[len(head):cap(head)])
+		n, err = d.f.read(head[len(head):cap(head)])
 		head = head[:len(head)+n]
 	}
 	if err != nil && err != io.EOF {
 		return err
 	}
-	src := io.MultiReader(bytes.NewReader(head), d.f)
+	src := io.MultiReader(bytes.NewReader(head), storedBytes{d.f})
 	switch codec {
 	case "":
 		d.dec = compress.NewReader(src)
@@ -80,3 +80,8 @@ func (d *decoder) start() error {
 	}
 	return nil
 }
+
+// storedBytes reads the bytes of a Follower as stored.
+type storedBytes struct{ f *Follower }
+
+func (s storedBytes) Read(p []byte) (int, error) { return s.f.read(p) }

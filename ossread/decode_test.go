@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -102,5 +103,72 @@ func TestDecodeRecordMustMatchTheBytes(t *testing.T) {
 	r := newTestReader(t, c, "liar.log.zst", ossread.Only(), ossread.WithDecode())
 	if _, err := io.ReadAll(r); err == nil || !strings.Contains(err.Error(), "recorded as zstd") {
 		t.Fatalf("ReadAll = %v, want an error naming the record", err)
+	}
+}
+
+// TestFollowerDecodesByRecord: a Follower made with WithDecode decodes by
+// the codec recorded with its object, which Codec reports: an archive
+// stored without a codec reads as stored, not gunzipped; a zstd object
+// decodes frame by frame as it grows; an object without a record is
+// decoded by its first bytes.
+func TestFollowerDecodesByRecord(t *testing.T) {
+	_, c := newFollowServer(t)
+	archive := gzipped(t, strings.Repeat("a file in the archive\n", 500))
+	writeWith(t, c, "backup.tgz", compress.None(), archive)
+	f := newTestFollower(t, c, "backup.tgz", ossread.WithDecode())
+	if f.Codec() != "none" {
+		t.Errorf("Codec() = %q, want none", f.Codec())
+	}
+	got := make([]byte, len(archive))
+	if _, err := io.ReadFull(f, got); err != nil || !bytes.Equal(got, archive) {
+		t.Fatalf("read the archive: %v; equal to the stored bytes: %v", err, bytes.Equal(got, archive))
+	}
+	if f.Offset() != int64(len(archive)) {
+		t.Errorf("Offset() = %d, want %d", f.Offset(), len(archive))
+	}
+
+	w := newSeriesWriter(t, c, "app.log.zst", compress.Zstd(1))
+	writeNumbered(t, w, "zstd", 0, 3)
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f = newTestFollower(t, c, "app.log.zst", ossread.WithDecode())
+	if f.Codec() != "zstd" {
+		t.Errorf("Codec() = %q, want zstd", f.Codec())
+	}
+	lr := followLines(f)
+	lr.expectNumbered(t, "zstd", 0, 3)
+	writeNumbered(t, w, "zstd", 3, 6) // appended while followed
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	lr.expectNumbered(t, "zstd", 3, 6)
+
+	followAppend(t, c, "other.log.gz", gzipped(t, "no record\n"))
+	f = newTestFollower(t, c, "other.log.gz", ossread.WithDecode())
+	if f.Codec() != "" {
+		t.Errorf("Codec() of an object without a record = %q", f.Codec())
+	}
+	followLines(f).expect(t, "no record")
+}
+
+// TestFollowerDecodeWaitsAndCloses: a decoding Follower that waits for its
+// object knows no codec until the object exists, then reads by its record;
+// Close ends a Read under way with ErrClosed.
+func TestFollowerDecodeWaitsAndCloses(t *testing.T) {
+	_, c := newFollowServer(t)
+	f := newTestFollower(t, c, "later.tgz", ossread.WithDecode(), ossread.WithWaitForObject())
+	if f.Codec() != "" {
+		t.Errorf("Codec() before the object exists = %q", f.Codec())
+	}
+	lr := followLines(f)
+	writeWith(t, c, "later.tgz", compress.None(), []byte("stored as is\n"))
+	lr.expect(t, "stored as is")
+	if f.Codec() != "none" {
+		t.Errorf("Codec() once read = %q, want none", f.Codec())
+	}
+	f.Close()
+	if err := lr.end(t); !errors.Is(err, ossread.ErrClosed) {
+		t.Errorf("after Close the Follower stopped with %v, want ErrClosed", err)
 	}
 }

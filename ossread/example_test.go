@@ -31,15 +31,15 @@ func ExampleFollower() {
 	fmt.Fprintln(w, "service started")
 	w.Flush()
 
+	// WithDecode decodes each frame as soon as it is stored, by the codec
+	// the writer recorded with the object.
 	f, err := ossread.NewFollower(ctx, client, "examples", "logs/app.log.zst",
-		ossread.WithPollInterval(10*time.Millisecond))
+		ossread.WithDecode(), ossread.WithPollInterval(10*time.Millisecond))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer f.Close()
-	dec := compress.NewReader(f) // decodes each frame as soon as it is stored
-	defer dec.Close()
-	lines := bufio.NewScanner(dec)
+	lines := bufio.NewScanner(f)
 
 	lines.Scan()
 	fmt.Println(lines.Text())

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
@@ -34,6 +35,24 @@ var (
 
 	// ErrClosed is returned by Read after Close.
 	ErrClosed = errors.New("reader is closed")
+
+	// ErrArchived means OSS will not read an object until it is restored:
+	// its storage class is Archive, Cold Archive or Deep Cold Archive (403
+	// InvalidObjectState). Read reports it, naming the object; a Reader
+	// does not skip such an object, which would lose its bytes without a
+	// word. Restore it (RestoreObject), then read on from it (see Reader).
+	// It is the same value as ossappend.ErrArchived.
+	ErrArchived = ossapi.ErrArchived
+
+	// ErrNotOSS means the endpoint answered as OSS never does: an answer
+	// without any of OSS's x-oss- headers (every answer of OSS carries
+	// x-oss-request-id), as a web server or another storage service at
+	// the endpoint gives, or a body that is not XML where OSS sends XML. A
+	// 404 or 403 of such an endpoint is not taken for a missing object or
+	// refused credentials, and a reader does not repeat the request, unless
+	// the answer's status is a 5xx, 408 or 429, which a proxy before OSS
+	// may give for a while.
+	ErrNotOSS = ossapi.ErrNotOSS
 )
 
 var errClosed = fmt.Errorf("ossread: %w", ErrClosed)
@@ -47,23 +66,31 @@ var errGone = errors.New("object was deleted before it was read")
 // them, it waits for more, polling OSS with HeadObject and fetching new
 // bytes with ranged GetObject requests. Read returns the bytes it has as
 // soon as it has some, without waiting to fill its buffer, so a decoder
-// reading from a Follower sees each frame as soon as it is stored (see
-// compress.NewReader).
+// reading from a Follower sees each frame as soon as it is stored.
 //
-// Read returns io.EOF once it has read all of a sealed object. It returns
+// Made with WithDecode, a Follower decodes the object by the codec its
+// writer recorded with it (see Codec), as a Reader does; an archive that
+// a writer stored without a codec (a .tgz) then reads as stored. Wrapped
+// in compress.NewReader instead, it is decoded by its first bytes alone.
+//
+// Read returns io.EOF once it has read all of a sealed object; an object
+// that is never sealed (most accounts cannot seal) is followed until Close
+// or the end of the context: follow a series with a Reader to move on when
+// its writer rotates. Read returns an error wrapping ErrArchived for an
+// archived object that is not restored (see the package doc). It returns
 // an error wrapping ErrObjectReplaced if the object is deleted, truncated,
 // replaced, or turns into a Normal object, ErrClosed after Close, and an
 // error wrapping the context's once the context given to NewFollower ends.
-// A Follower
-// that starts at the object's first byte or at its end also checks each
-// stretch of bytes it reads against the object's CRC-64, so it tells a
-// replacement even by a longer object; it does so once it has read the
-// stretch, so the Read that returns its last bytes succeeds and the next
-// one reports ErrObjectReplaced. A Follower that starts elsewhere tells a
-// replacement only when the object shrinks, disappears or turns Normal.
+// A Follower that starts at the object's first byte or at its end also
+// checks each stretch of bytes it reads against the object's CRC-64, so it
+// tells a replacement even by a longer object; it does so once it has read
+// the stretch, so the Read that returns its last bytes succeeds and the
+// next one reports ErrObjectReplaced. A Follower that starts elsewhere
+// tells a replacement only when the object shrinks, disappears or turns
+// Normal.
 //
-// A Follower is not safe for concurrent use, except that Close and Offset
-// may be called while a Read is under way.
+// A Follower is not safe for concurrent use, except that Close, Codec and
+// Offset may be called while a Read is under way.
 type Follower struct {
 	c      Client
 	bucket string
@@ -89,6 +116,11 @@ type Follower struct {
 
 	role     role
 	complete bool // the last poll's length is the object's end
+
+	codec  atomic.Pointer[string] // the object's record, for Codec
+	decMu  sync.Mutex             // held by a decoding Read, and by Close to release the decoder
+	dec    *decoder               // with WithDecode, once Read has begun
+	decErr error                  // sticky, with WithDecode: what every later Read returns
 }
 
 // role is what a Reader asks of the Follower of one object of a series;
@@ -114,9 +146,10 @@ type role struct {
 // It checks its arguments and options, then asks OSS for the object with
 // HeadObject, so that a missing object (ErrNoSuchKey, unless
 // WithWaitForObject), a Normal object (ErrNotAppendable), a missing bucket
-// (ErrNoSuchBucket) and refused credentials (ErrAccessDenied) are reported
-// here rather than by the first Read. The SDK client's own retries apply
-// to that request, the Follower's retry policy does not.
+// (ErrNoSuchBucket), refused credentials (ErrAccessDenied) and an endpoint
+// that is not OSS (ErrNotOSS) are reported here rather than by the first
+// Read. The SDK client's own retries apply to that request, the Follower's
+// retry policy does not.
 //
 // ctx bounds the Follower's whole life: when it ends, Read returns its
 // error. Close the Follower when done to release its resources.
@@ -146,22 +179,86 @@ func newFollower(ctx context.Context, c Client, bucket, key string, cfg config, 
 
 // Offset returns the offset in the object of the next byte Read will
 // return: where the Follower started plus the bytes it has read. A new
-// Follower made with WithStartOffset(Offset()) goes on from there.
+// Follower made with WithStartOffset(Offset()) goes on from there. With
+// WithDecode it counts the stored bytes the decoder has taken, which may
+// be more than it has returned: it is a place to resume at only at the
+// end of what is stored, when Read waits for more.
 func (f *Follower) Offset() int64 { return f.pos.Load() }
+
+// Codec returns the codec recorded with the object by the ossappend
+// writer that created it (x-oss-meta-ossappend-codec): "none", "gzip",
+// "zstd" or "s2". It returns "" for an object without a record, written by
+// another tool or an older writer, and while a Follower made with
+// WithWaitForObject waits for its object; otherwise NewFollower has asked
+// for it before it returns. A Follower made without WithDecode returns the
+// stored bytes whatever the record says: a caller that decodes them itself
+// should decode by the record, and by the bytes (compress.NewReader) only
+// when there is none, or it will gunzip an archive (a .tgz) that its
+// writer stored as it was.
+func (f *Follower) Codec() string {
+	if c := f.codec.Load(); c != nil {
+		return *c
+	}
+	return ""
+}
 
 // Close stops the Follower: a Read under way returns, and later ones
 // return ErrClosed. Close always returns nil; it may be called more than
-// once and from any goroutine.
+// once and from any goroutine. With WithDecode it waits for a Read under
+// way to return, and releases the decoder.
 func (f *Follower) Close() error {
 	f.closed.Store(true)
 	f.cancel()
+	if f.cfg.decode {
+		f.decMu.Lock()
+		defer f.decMu.Unlock()
+		if f.dec != nil {
+			f.dec.Close()
+			f.dec = nil
+		}
+	}
 	return nil
 }
 
 // Read reads up to len(p) bytes of the object, waiting for the object to
 // grow if the Follower has read all of it. It returns as soon as it has
-// read at least one byte.
+// read at least one byte. With WithDecode, the bytes are decoded.
 func (f *Follower) Read(p []byte) (int, error) {
+	if f.cfg.decode {
+		return f.readDecoded(p)
+	}
+	return f.read(p)
+}
+
+// readDecoded reads the object decoded, for a Follower made with
+// WithDecode.
+func (f *Follower) readDecoded(p []byte) (int, error) {
+	f.decMu.Lock()
+	defer f.decMu.Unlock()
+	switch {
+	case len(p) == 0 || f.decErr != nil:
+		return 0, f.decErr
+	case f.closed.Load():
+		return 0, errClosed
+	case f.dec == nil:
+		f.dec = newDecoder(f)
+	}
+	n, err := f.dec.Read(p)
+	switch {
+	case err == nil || err == io.EOF && f.err == io.EOF:
+		return n, err
+	case f.closed.Load():
+		f.decErr = errClosed
+	case f.err != nil && f.err != io.EOF:
+		f.decErr = f.err // the object's own error, which the decoder passed on
+	default:
+		f.decErr = f.final(err) // the decoder's, of the bytes read
+	}
+	return n, f.decErr
+}
+
+// read reads up to len(p) of the stored bytes.
+func (f *Follower) read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, f.err
 	}
@@ -293,6 +390,7 @@ func (f *Follower) poll() error {
 // object.
 func (f *Follower) begin(obj ossapi.Object) error {
 	f.seen = true
+	f.codec.Store(&obj.Codec)
 	switch {
 	case f.cfg.startAtEnd && !f.waited:
 		f.off, f.crc, f.crcKnown = obj.Length, obj.CRC, obj.HasCRC
@@ -316,18 +414,31 @@ func (f *Follower) checkCRC() error {
 	return nil
 }
 
-// open starts a ranged GetObject of the bytes off..end.
+// open starts a ranged GetObject of the bytes off..end. It asks for OSS's
+// standard range behaviour, without which OSS answers a range that does
+// not lie within the object with 200 and the whole object, and checks the
+// answer (see checkRange).
 func (f *Follower) open() error {
-	rng := fmt.Sprintf("bytes=%d-%d", f.off, f.end.Length-1)
+	last := f.end.Length - 1
+	rng := fmt.Sprintf("bytes=%d-%d", f.off, last)
 	res, err := f.c.GetObject(f.ctx, &oss.GetObjectRequest{
 		Bucket: &f.bucket, Key: &f.key, Range: &rng, RangeBehavior: oss.Ptr("standard"),
 	})
-	if err != nil {
-		if ossapi.IsNoSuchKey(err) {
-			return f.replaced("was deleted")
+	if err == nil {
+		if err = ossapi.CheckAnswer(res.Headers); err != nil {
+			res.Body.Close()
 		}
-		if se := ossapi.ServiceError(err); se != nil && se.StatusCode == http.StatusRequestedRangeNotSatisfiable {
+	}
+	if err != nil {
+		switch se := ossapi.ServiceError(err); {
+		case ossapi.NotOSS(err):
+		case ossapi.IsNoSuchKey(err):
+			return f.replaced("was deleted")
+		case se != nil && se.StatusCode == http.StatusRequestedRangeNotSatisfiable:
+			// Standard behaviour: the range starts past the end.
 			return f.replaced("shrank below %d bytes", f.end.Length)
+		case ossapi.IsArchived(err):
+			return f.archived(err)
 		}
 		return f.failure("get "+rng, err)
 	}
@@ -335,11 +446,55 @@ func (f *Follower) open() error {
 		res.Body.Close()
 		return f.retyped(kind)
 	}
-	if cr := oss.ToString(res.ContentRange); !strings.HasPrefix(cr, fmt.Sprintf("bytes %d-", f.off)) {
+	if err := f.checkRange(res, rng, last); err != nil {
 		res.Body.Close()
-		return &stepError{op: "get " + rng, err: fmt.Errorf("answered with range %q", cr), transient: true}
+		return err
 	}
 	f.body = res.Body
+	return nil
+}
+
+// archived is the error of a GetObject that OSS refused because the
+// object is of an archive storage class and not restored (403
+// InvalidObjectState). The class alone does not tell: a bucket may serve
+// Archive objects as they are (real-time access), so only the refusal
+// does.
+func (f *Follower) archived(err error) error {
+	class := f.end.StorageClass
+	if class == "" {
+		class = "an archive class"
+	}
+	state := "no restore of it is under way"
+	if strings.Contains(f.end.Restore, `ongoing-request="true"`) {
+		state = "its restore is under way"
+	}
+	return fmt.Errorf("%w; its storage class is %s, and %s: RestoreObject makes it readable once the restore is done", ossapi.Describe(err), class, state)
+}
+
+// checkRange checks the answer to a GetObject of the bytes f.off..last:
+// 206 with a Content-Range of just those bytes. A Content-Range cut short
+// by an object that shrank, 200 with the whole object (the endpoint did
+// not take x-oss-range-behavior: standard), or any other range is an
+// error: the body is never read as if it held the range.
+func (f *Follower) checkRange(res *oss.GetObjectResult, rng string, last int64) error {
+	cr := oss.ToString(res.ContentRange)
+	if res.StatusCode != http.StatusPartialContent {
+		what := fmt.Sprintf("HTTP %d", res.StatusCode)
+		if res.StatusCode == http.StatusOK && cr == "" {
+			what = fmt.Sprintf("200 with the whole object (%d bytes)", res.ContentLength)
+		}
+		return fmt.Errorf("get %s: answered %s, not 206 with the range: the endpoint does not serve ranges as OSS does with x-oss-range-behavior: standard", rng, what)
+	}
+	var first, end, size int64
+	_, err := fmt.Sscanf(cr, "bytes %d-%d/%d", &first, &end, &size)
+	switch {
+	case err != nil || first != f.off || end < first || end > last || end < last && size >= f.end.Length:
+		return fmt.Errorf("get %s: answered 206 with Content-Range %q, not the range asked for", rng, cr)
+	case end < last:
+		// Standard behaviour: the range is cut at the end of an object
+		// shorter than the last poll saw.
+		return f.replaced("shrank to %d bytes, the last poll saw %d", size, f.end.Length)
+	}
 	return nil
 }
 

@@ -55,18 +55,19 @@ func WithFollow() Option {
 	return func(c *config) { c.follow = true }
 }
 
-// WithDecode makes a Reader decode each object by the codec it was
+// WithDecode makes a reader decode each object by the codec it was
 // written with, so that a series whose objects use different codecs reads
 // as one text. The codec is the one an ossappend writer recorded with the
 // object when it created it (x-oss-meta-ossappend-codec, which the
-// HeadObject the Reader makes anyway reports): an object recorded as
-// "none" reads as stored, even if its bytes begin as a gzip member does (a
-// .tgz, say). Only an object without the record, written by another tool
-// or an older writer, has its codec detected from its first bytes, as
-// compress.NewReader does. Read then returns decoded bytes, and Offset is
-// no longer a place to resume at (see Reader.Offset). It is not an option
-// of a Follower: wrap the Follower in compress.NewReader instead, which
-// always detects.
+// HeadObject the reader makes anyway reports, see Follower.Codec): an
+// object recorded as "none" reads as stored, even if its bytes begin as a
+// gzip member does (a .tgz, say). Only an object without the record,
+// written by another tool or an older writer, has its codec detected from
+// its first bytes, as compress.NewReader does. Read then returns decoded
+// bytes, each frame as soon as it is stored, and Offset counts the stored
+// bytes the decoder has taken, which may be more than it has returned
+// (see Reader.Offset). A Follower wrapped in compress.NewReader instead
+// always decides by the bytes.
 func WithDecode() Option {
 	return func(c *config) { c.decode = true }
 }
@@ -149,8 +150,6 @@ func (c *config) validate() error {
 // validateFollower refuses the options only a Reader has.
 func (c *config) validateFollower() error {
 	switch {
-	case c.decode:
-		return invalid("WithDecode is an option of NewReader: wrap the Follower in compress.NewReader")
 	case c.startKey != "":
 		return invalid("WithStartAt is an option of NewReader: a Follower takes WithStartOffset")
 	}

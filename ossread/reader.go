@@ -41,7 +41,10 @@ type ListClient interface {
 // Without WithFollow a Reader lists the series once when it is made, reads
 // each object up to the length it has when its turn comes, and returns
 // io.EOF after the last. Objects of any type are read; one that is deleted
-// between the listing and its turn is skipped.
+// between the listing and its turn is skipped. An archived object is not:
+// Read returns an error wrapping ErrArchived, Key names the object and
+// Offset where reading stopped in it, so that once the object is restored
+// a Reader made WithStartAt(Key(), Offset()) reads on from there.
 //
 // With WithFollow it reads as tail -F follows a file that is rotated:
 // once it has read all of the newest object, it polls it with HeadObject
@@ -52,10 +55,11 @@ type ListClient interface {
 // to one object at a time, an object with a newer one after it is complete:
 // the Reader asks for its length once more, reads it to that end, and goes
 // on with the next object, so it reads every byte once, in order. A sealed
-// object, or one that cannot grow (Normal), is complete too. Bytes that
-// another writer appends to an object after the Reader has moved past it
-// are not read. A Reader made with Only and WithFollow reads as a Follower
-// does.
+// object, or one that cannot grow (Normal), is complete too; no seal is
+// needed, and a series written without seals (most accounts have none) is
+// followed as one with them. Bytes that another writer appends to an
+// object after the Reader has moved past it are not read. A Reader made
+// with Only and WithFollow reads as a Follower does.
 //
 // Read returns an error wrapping ErrObjectReplaced if an object it is
 // reading is deleted, truncated or replaced, ErrClosed after Close, and an
@@ -74,8 +78,7 @@ type Reader struct {
 	at      chain.Member   // the object read now, or the last one read
 	begun   bool           // at is set
 	looked  bool           // the last look for a newer object found none
-	cur     *Follower      // at's Follower, nil between objects
-	dec     io.ReadCloser  // cur decoded, with WithDecode
+	cur     *Follower      // at's Follower, nil between objects; it decodes with WithDecode
 	backoff ossapi.Backoff // for the looks between objects
 	err     error          // sticky: what every later Read returns
 
@@ -89,10 +92,10 @@ type Reader struct {
 // It checks its arguments and options, lists the series (or asks OSS for
 // the object, with Only) and asks for the length of the first object to
 // read, so that a missing series (ErrNoSuchKey, unless WithWaitForObject),
-// a missing bucket (ErrNoSuchBucket) and refused credentials
-// (ErrAccessDenied) are reported here rather than by the first Read. The
-// SDK client's own retries apply to these requests, the Reader's retry
-// policy does not.
+// a missing bucket (ErrNoSuchBucket), refused credentials (ErrAccessDenied)
+// and an endpoint that is not OSS (ErrNotOSS) are reported here rather than
+// by the first Read. The SDK client's own retries apply to these requests,
+// the Reader's retry policy does not.
 //
 // ctx bounds the Reader's whole life: when it ends, Read returns its error.
 // Close the Reader when done to release its resources.
@@ -235,11 +238,7 @@ func (r *Reader) Read(p []byte) (int, error) {
 			r.err = r.next()
 			continue
 		}
-		var src io.Reader = r.cur
-		if r.dec != nil {
-			src = r.dec
-		}
-		n, err := src.Read(p)
+		n, err := r.cur.Read(p)
 		switch {
 		case err == io.EOF:
 			r.release() // the object is read to its end
@@ -300,9 +299,6 @@ func (r *Reader) open(m chain.Member, cfg config) {
 	r.cur, r.at, r.begun, r.looked = f, m, true, false
 	r.key.Store(&m.Key)
 	r.pos.Store(f)
-	if r.cfg.decode {
-		r.dec = newDecoder(f)
-	}
 }
 
 // newer looks for the objects after the current one; the Follower of the
@@ -332,10 +328,9 @@ func (r *Reader) settle(err error) error {
 	})
 }
 
-// failed turns the error of a Read of the current object into the sticky
-// error: the Follower's own when it has one (a decoder wraps it in words
-// of its own), nil for an object deleted before it was read, which is
-// skipped.
+// failed turns the error of a Read of the current object, which names the
+// object, into the sticky error: nil for an object deleted before it was
+// read, which is skipped.
 func (r *Reader) failed(err error) error {
 	if r.closed.Load() {
 		return errClosed
@@ -344,18 +339,11 @@ func (r *Reader) failed(err error) error {
 		r.release()
 		return nil
 	}
-	if ferr := r.cur.err; ferr != nil && ferr != io.EOF {
-		return ferr
-	}
-	return fmt.Errorf("ossread: %s/%s: %w", r.s.bucket, r.at.Key, err)
+	return err
 }
 
 // release lets go of the current object.
 func (r *Reader) release() {
-	if r.dec != nil {
-		r.dec.Close()
-		r.dec = nil
-	}
 	if r.cur != nil {
 		r.cur.Close()
 		r.cur = nil

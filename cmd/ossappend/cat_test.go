@@ -14,6 +14,7 @@ import (
 
 	"github.com/ossappend/ossappend"
 	"github.com/ossappend/ossappend/compress"
+	"github.com/ossappend/ossappend/osstest"
 	"github.com/ossappend/ossappend/retry"
 )
 
@@ -168,5 +169,50 @@ func TestCatFollowAcrossRolls(t *testing.T) {
 	p.signal(t, syscall.SIGTERM)
 	if code := p.wait(t); code != 0 {
 		t.Fatalf("cat -f exited %d; stderr: %q", code, p.stderr.String())
+	}
+}
+
+// TestCatWithoutSeal prints and follows a chain written by a writer made
+// WithSealOnClose on a server that does not seal, as most accounts do not:
+// cat -f moves on to each object the writer rotates to without a seal,
+// and cat prints the chain whole.
+func TestCatWithoutSeal(t *testing.T) {
+	s := osstest.NewServer(osstest.WithoutSeal())
+	t.Cleanup(s.Close)
+	if err := s.CreateBucket(testBucket); err != nil {
+		t.Fatal(err)
+	}
+	srv := &testServer{Server: s, client: s.Client()}
+	w, err := ossappend.NewWriter(context.Background(), srv.client, testBucket, "unsealed.log.zst",
+		ossappend.WithCodec(compress.Zstd(1)), ossappend.WithFlushSize(256), ossappend.WithMaxObjectSize(1024),
+		ossappend.WithSealOnClose(), ossappend.WithErrorHandler(func(error) {}),
+		ossappend.WithRetry(retry.Policy{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxElapsed: time.Minute}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	lines := tagged("unsealed", 0, 305) // 5, then batches of 25
+	writeLines(t, w, lines[:5]...)
+	p := start(t, srv.env(), srv.args("cat", "-f", "--poll", "20ms", url("unsealed.log.zst"))...)
+	p.stdout.expect(t, lines[:5]...)
+	for i := 5; i < len(lines); i += 25 {
+		writeLines(t, w, lines[i:i+25]...)
+		p.stdout.expect(t, lines[i:i+25]...) // stalls if cat -f waits for a seal
+	}
+	if n := w.Stats().Rotations; n < 3 {
+		t.Fatalf("%d rotations", n)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	p.signal(t, syscall.SIGINT)
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("cat -f exited %d; stderr: %q", code, p.stderr.String())
+	}
+	if s := p.stderr.String(); s != "" {
+		t.Errorf("cat -f printed on stderr: %q", s)
+	}
+	if r := mustRunBin(t, srv.env(), "", srv.args("cat", url("unsealed.log.zst"))...); r.stdout != text(lines) {
+		t.Errorf("cat printed %d bytes, want the %d of the %d lines written", len(r.stdout), len(text(lines)), len(lines))
 	}
 }

@@ -72,6 +72,9 @@ func list(ctx context.Context, c ossapi.ListClient, bucket, prefix, delimiter st
 	}
 	for {
 		res, err := c.ListObjectsV2(ctx, req)
+		if err == nil {
+			err = ossapi.CheckAnswer(res.Headers) // an empty 200 reads as an empty listing
+		}
 		if err != nil {
 			return fmt.Errorf("list the bucket: %w", ossapi.Describe(err))
 		}

@@ -3,11 +3,15 @@ package chain
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 	"github.com/ossappend/ossappend/internal/ossapi"
 	"github.com/ossappend/ossappend/osstest"
 )
@@ -145,5 +149,36 @@ func TestListErrors(t *testing.T) {
 	_, err = ListPrefix(context.Background(), c, "no-such-bucket", "logs/")
 	if !errors.Is(err, ossapi.ErrNoSuchBucket) {
 		t.Errorf("ListPrefix in a missing bucket: %v, want ErrNoSuchBucket", err)
+	}
+}
+
+// TestListNotOSS: a web server at the endpoint answers a listing with 200
+// and a page, 200 and nothing, which the SDK reads as an empty listing, or
+// 404: each is ErrNotOSS, permanent, not a chain without objects nor a
+// missing bucket.
+func TestListNotOSS(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		body   string
+	}{
+		{http.StatusOK, "<!DOCTYPE html>\n<html><body>It works.</body></html>\n"},
+		{http.StatusOK, ""},
+		{http.StatusNotFound, "<html><body>Not Found</body></html>"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(tc.status)
+			io.WriteString(w, tc.body)
+		}))
+		c := oss.NewClient(oss.NewConfig().WithRegion("cn-hangzhou").WithEndpoint(srv.URL).WithRetryMaxAttempts(1).
+			WithCredentialsProvider(credentials.NewStaticCredentialsProvider("id", "secret")))
+		ms, err := List(context.Background(), c, testBucket, "logs/app.log")
+		if !errors.Is(err, ossapi.ErrNotOSS) || ossapi.Classify(err) != ossapi.Permanent {
+			t.Errorf("List, %d %q: %q, %v; want ErrNotOSS, permanent", tc.status, tc.body, keysOf(ms), err)
+		}
+		_, _, err = Newest(context.Background(), c, testBucket, "logs/app.log")
+		if !errors.Is(err, ossapi.ErrNotOSS) {
+			t.Errorf("Newest, %d %q: %v; want ErrNotOSS", tc.status, tc.body, err)
+		}
+		srv.Close()
 	}
 }

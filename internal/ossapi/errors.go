@@ -23,6 +23,7 @@ var (
 	ErrAccessDenied     = errors.New("access denied")
 	ErrRetriesExhausted = errors.New("retries exhausted")
 	ErrArchived         = errors.New("object is archived: restore it to read it")
+	ErrNotOSS           = errors.New("endpoint does not answer as OSS does")
 )
 
 // Class says what to do after a request failed.
@@ -65,10 +66,19 @@ func (c Class) String() string {
 	return fmt.Sprintf("Class(%d)", int(c))
 }
 
-// Classify sorts the error of an OSS request.
+// Classify sorts the error of an OSS request. An answer that does not
+// come from OSS (see NotOSS) is Permanent, unless its status is one a
+// proxy or load balancer before OSS may give for a while (a 5xx, 408,
+// 429).
 func Classify(err error) Class {
 	if errors.Is(err, context.Canceled) {
 		return Canceled
+	}
+	if NotOSS(err) {
+		if se := ServiceError(err); se != nil && passing(se.StatusCode) {
+			return Uncertain
+		}
+		return Permanent
 	}
 	se := ServiceError(err)
 	if se == nil {
@@ -156,22 +166,33 @@ func ServiceError(err error) *oss.ServiceError {
 }
 
 // IsNoSuchKey reports whether err says the object does not exist (in a
-// bucket that does).
+// bucket that does): a 404 from OSS. A 404 from anything else, such as a
+// web server at the endpoint, says nothing of the object (see NotOSS).
 func IsNoSuchKey(err error) bool {
 	se := ServiceError(err)
-	return se != nil && se.StatusCode == http.StatusNotFound && se.Code != "NoSuchBucket"
+	return se != nil && se.StatusCode == http.StatusNotFound && se.Code != "NoSuchBucket" && fromOSS(se.Headers)
 }
 
 // Describe returns err as one line, wrapping both err and, where there is
 // one, the sentinel that names its cause: ErrNoSuchBucket, ErrNoSuchKey,
-// ErrAccessDenied, ErrNotAppendable. An OSS error answer reads
-// "<what>: <message> (<code>, HTTP <status>, request <id>)" instead of the
-// SDK's eight lines.
+// ErrAccessDenied, ErrNotAppendable, ErrArchived, ErrNotOSS. An OSS error
+// answer reads "<what>: <message> (<code>, HTTP <status>, request <id>)"
+// instead of the SDK's eight lines. An answer that does not come from OSS
+// (see NotOSS) says its status, where it came from and how its body
+// begins, and wraps ErrNotOSS unless its status is one a proxy before OSS
+// may give for a while (see Classify).
 func Describe(err error) error {
 	if err == nil {
 		return nil
 	}
 	d := &described{err: err}
+	if errors.Is(err, ErrNotOSS) {
+		d.text = err.Error() // said already, by CheckAnswer
+		return d
+	}
+	if NotOSS(err) {
+		return describeNotOSS(err)
+	}
 	se := ServiceError(err)
 	if se == nil {
 		d.text = err.Error()

@@ -28,6 +28,14 @@ type Object struct {
 	// Codec is the codec recorded in CodecMetadata, "" when the object
 	// has no record (another tool, or an older writer, created it).
 	Codec string
+	// StorageClass is the object's storage class (x-oss-storage-class):
+	// "Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive", ...
+	StorageClass string
+	// Restore is x-oss-restore, which OSS sends for an object of an
+	// archive class being or having been restored: ongoing-request="true"
+	// while the restore is under way, ongoing-request="false" and its
+	// expiry date once it is done.
+	Restore string
 }
 
 // Appendable reports whether the object takes appends: an Appendable
@@ -44,7 +52,9 @@ func (o Object) Kind() string {
 }
 
 // Head asks OSS about bucket/key. A missing object is not an error: it
-// returns the zero Object. Other failures come back as from Describe.
+// returns the zero Object. Other failures come back as from Describe, and
+// an answer that does not come from OSS, 404 included, as an error
+// wrapping ErrNotOSS (see ObjectOf, NotOSS).
 func Head(ctx context.Context, c HeadClient, bucket, key string, optFns ...func(*oss.Options)) (Object, error) {
 	res, err := c.HeadObject(ctx, &oss.HeadObjectRequest{Bucket: &bucket, Key: &key}, optFns...)
 	if err != nil {
@@ -53,12 +63,26 @@ func Head(ctx context.Context, c HeadClient, bucket, key string, optFns ...func(
 		}
 		return Object{}, Describe(err)
 	}
-	return ObjectOf(res)
+	obj, err := ObjectOf(res)
+	if err != nil {
+		return Object{}, Describe(err)
+	}
+	return obj, nil
 }
 
-// ObjectOf reads a HeadObject answer.
+// ObjectOf reads a HeadObject answer. An answer that names no object type
+// and carries no other x-oss- header does not come from OSS, which names
+// the type of every object: ObjectOf returns an error wrapping ErrNotOSS
+// rather than an object of some length (a web server answers HEAD with
+// 200 for anything).
 func ObjectOf(res *oss.HeadObjectResult) (Object, error) {
-	o := Object{Exists: true, Type: oss.ToString(res.ObjectType), Length: res.ContentLength, Codec: res.Metadata[CodecMetadata]}
+	if res.ObjectType == nil {
+		if err := CheckAnswer(res.Headers); err != nil {
+			return Object{}, err
+		}
+	}
+	o := Object{Exists: true, Type: oss.ToString(res.ObjectType), Length: res.ContentLength, Codec: res.Metadata[CodecMetadata],
+		StorageClass: oss.ToString(res.StorageClass), Restore: oss.ToString(res.Restore)}
 	if o.Type == "" {
 		o.Type = "Normal"
 	}
