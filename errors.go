@@ -58,6 +58,11 @@ var (
 	// cannot read one back (see ErrConflict).
 	ErrArchived = ossapi.ErrArchived
 
+	// ErrNotOSS means the endpoint answered as something other than OSS
+	// would (a web server's page, an answer with none of OSS's headers):
+	// the endpoint or the network in between is wrong. It is not retried.
+	ErrNotOSS = ossapi.ErrNotOSS
+
 	// ErrRetriesExhausted means the retry policy gave up on a frame; it
 	// wraps the last failure.
 	ErrRetriesExhausted = ossapi.ErrRetriesExhausted

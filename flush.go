@@ -388,6 +388,9 @@ func (a *appender) store(b *body) error {
 		res, err := a.append(b)
 		sentB = true
 		if err == nil {
+			if err := ossapi.CheckAnswer(res.Headers); err != nil {
+				return fmt.Errorf("ossappend: append %s/%s at %d: %w", w.bucket, a.key, a.pos, err)
+			}
 			if res.NextPosition != 0 && res.NextPosition != a.pos+b.n {
 				// OSS says the object ends elsewhere than this append
 				// should have left it. Do not guess: look, after a pause.

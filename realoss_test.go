@@ -11,8 +11,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -354,5 +357,27 @@ func TestOpeningUnderThrottling(t *testing.T) {
 	}
 	if throttled == 0 {
 		t.Fatal("the server throttled nothing: the test tests nothing")
+	}
+}
+
+// TestNotOSS: an endpoint that answers as a web server does, 200 to
+// everything, is named as such at once, not taken for a chain of ten
+// thousand objects.
+func TestNotOSS(t *testing.T) {
+	var requests atomic.Int64
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintln(w, "<html><body>It works!</body></html>")
+	}))
+	defer web.Close()
+	c := oss.NewClient(oss.NewConfig().WithRegion("cn-hangzhou").WithEndpoint(web.URL).
+		WithCredentialsProvider(credentials.NewStaticCredentialsProvider("id", "secret")))
+	_, err := ossappend.NewWriter(context.Background(), c, bucket, "app.log")
+	if !errors.Is(err, ossappend.ErrNotOSS) {
+		t.Fatalf("NewWriter against a web server: %v, want ErrNotOSS", err)
+	}
+	if n := requests.Load(); n > 3 {
+		t.Fatalf("%d requests before giving up, want a few", n)
 	}
 }
