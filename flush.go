@@ -349,6 +349,7 @@ func (a *appender) store(b *body) error {
 	others := w.sp.recordedBodies(b.group, a.key, a.pos)
 	uncertain := len(others) > 0 // the earlier writer's append may have landed: look before sending
 	sentB := false               // b was sent where the append loop is now
+	looked := false              // a refusal of the recorded append made the loop look
 	defer w.sp.settledRecorded(b.group)
 	for {
 		if uncertain {
@@ -418,9 +419,9 @@ func (a *appender) store(b *body) error {
 			others, sentB = nil, false
 			continue
 		case ossapi.Conflict:
-			if len(others) > 0 {
-				// A sealed object may hold the recorded append: look.
-				uncertain = true
+			if len(others) > 0 && !looked {
+				// A sealed object may hold the recorded append: look, once.
+				looked, uncertain = true, true
 				continue
 			}
 			if err := a.conflict(ossapi.Describe(err).Error(), err); err != nil {
