@@ -438,3 +438,30 @@ func TestSpoolRecordedAppendMetOthers(t *testing.T) {
 		})
 	}
 }
+
+// TestSpoolRecordedAppendInASealedObject: the recorded append landed and
+// the object was sealed since; the next writer finds it stored there and
+// goes on in the next object, without a conflict.
+func TestSpoolRecordedAppendInASealedObject(t *testing.T) {
+	srv := newServer(t)
+	dir := t.TempDir()
+	frames := recordedAppend(t, srv, "sealed.log", dir, 4, true)
+	obj, _ := srv.Object(bucket, "sealed.log")
+	if _, err := srv.Client().SealAppendObject(context.Background(), &oss.SealAppendObjectRequest{Bucket: oss.Ptr(bucket),
+		Key: oss.Ptr("sealed.log"), Position: oss.Ptr(int64(len(obj)))}); err != nil {
+		t.Fatal(err)
+	}
+	w := newWriter(t, srv.Client(), "sealed.log", ossappend.WithSpool(dir), ossappend.WithFlushSize(1<<10))
+	w.WriteString("after\n")
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	gotKey, _ := srv.Object(bucket, "sealed.log")
+	gotNext, _ := srv.Object(bucket, "sealed.1.log")
+	if !bytes.Equal(gotKey, slices.Concat(frames...)) || string(gotNext) != "after\n" {
+		t.Fatalf("sealed.log holds %d bytes, sealed.1.log %q; want the four frames, then the new line in the next object", len(gotKey), gotNext)
+	}
+	if st := w.Stats(); st.Conflicts != 0 || st.SpoolFoundStored != 3 {
+		t.Fatalf("stats %+v: want the three frames found stored, no conflict", st)
+	}
+}
