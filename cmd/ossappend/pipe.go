@@ -35,6 +35,8 @@ type pipeCmd struct {
 	Progress      *bool         `negatable:"" help:"Show the progress (bytes in, stored, compression ratio, appends): redrawn in place on a terminal, a line every 10s elsewhere. Default: on a terminal only."`
 	LogLevel      *string       `help:"Print the messages of this level and above: debug (each request to OSS, too), info (the progress and the summary), warn, error (default: info, or warn with -q)." enum:"debug,info,warn,error" placeholder:"LEVEL"`
 	LogFormat     string        `help:"Print messages as text lines, or as json: one JSON object a line, with time, level, msg and attributes such as bucket, key, bytes and duration (default ${default})." enum:"text,json" default:"text" placeholder:"FORMAT"`
+	MetricsAddr   string        `help:"Serve the writer's metrics, the Go runtime's and the process's at http://ADDR/metrics, for Prometheus, from before the writer opens until pipe exits: HOST:PORT or :PORT, such as :9464; port 0 picks a free port, which pipe prints." placeholder:"ADDR"`
+	MetricsLinger time.Duration `help:"With --metrics-addr, serve the final metrics this long after the writer has closed, so that a last scrape sees them; SIGINT or SIGTERM ends the wait (default ${default}: exit at once)." default:"0s" placeholder:"DURATION"`
 
 	Object string   `arg:"" name:"oss-url" help:"The object to append to, oss://BUCKET/KEY, or with --layout oss://BUCKET/LAYOUT; the first append creates it if it does not exist (empty input creates nothing), and pipe goes on in the newest object of its chain of rotations."`
 	Files  []string `arg:"" optional:"" name:"file" help:"Files to copy, one after the other, instead of standard input; - is standard input."`
@@ -66,22 +68,28 @@ only warnings and errors.
 
 Messages (warnings, the outage warning and its end, the summary, the error
 that ends pipe) are lines of text, or with --log-format json JSON objects,
-one a line, for a log collector.`
+one a line, for a log collector. --metrics-addr serves the writer's
+figures for Prometheus at /metrics (ossappend_accepted_bytes_total,
+ossappend_oldest_pending_age_seconds, ...: see the metrics module's
+README).`
 }
 
 // Run copies the input into the object until it ends or a signal comes,
 // then stores everything read, in whole lines. It prints its failure
-// itself, in the format of --log-format.
+// itself, in the format of --log-format, then serves the metrics on for
+// --metrics-linger.
 func (p *pipeCmd) Run(g *globals, e *env) error {
 	log, err := p.messages(e.stderr)
+	var served *metricsServer
 	if err == nil {
-		err = p.pipe(g, e, log)
+		served, err = p.pipe(g, e, log)
 	}
 	if err != nil {
 		log.print(failNote(err))
-		return reported{err}
+		err = reported{err}
 	}
-	return nil
+	served.close(p.MetricsLinger)
+	return err
 }
 
 // messages returns where pipe's messages go, as --log-format, --log-level
@@ -101,36 +109,47 @@ func (p *pipeCmd) messages(stderr io.Writer) (*messages, error) {
 	return newMessages(stderr, p.LogFormat, level), err
 }
 
-// pipe is Run but for the failure's message.
-func (p *pipeCmd) pipe(g *globals, e *env, log *messages) error {
+// pipe is Run but for the failure's message and the linger: it returns
+// the metrics server, if it started one, to be closed after that.
+func (p *pipeCmd) pipe(g *globals, e *env, log *messages) (served *metricsServer, err error) {
 	u, err := parseObjectURL(p.Object)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	log.with(slog.String("bucket", u.Bucket), slog.String("key", u.Key))
 	if !p.Layout {
 		if v := layoutVerb(u.Key); v != "" {
-			return usagef("pipe %s: the key holds %s, which only --layout expands: add --layout (in a layout, %%%% is a literal %%)", u, v)
+			return nil, usagef("pipe %s: the key holds %s, which only --layout expands: add --layout (in a layout, %%%% is a literal %%)", u, v)
 		}
 	}
 	mode, err := p.progressMode(e.stderr, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	codec := compress.ByExtension(u.Key)
 	if p.Compress != "" {
 		if codec, err = compress.ByName(p.Compress); err != nil {
-			return usagef("--compress %q: want none, gzip, zstd or s2", p.Compress)
+			return nil, usagef("--compress %q: want none, gzip, zstd or s2", p.Compress)
 		}
 	}
 	input, err := openInputs(p.Files, e.stdin)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer input.Close()
+	if p.MetricsAddr != "" {
+		if served, err = listenMetrics(p.MetricsAddr, func(msg string) { log.print(metricsServerNote(msg)) }); err != nil {
+			return nil, err
+		}
+		if n := metricsNote(served.addr); served.picked {
+			log.always(n) // the only way to find the port
+		} else {
+			log.print(n)
+		}
+	}
 	conn, err := g.connectWarn(u.Bucket, func(msg string) { log.print(localNote(msg)) })
 	if err != nil {
-		return err
+		return served, err
 	}
 	defer conn.Close()
 
@@ -157,6 +176,9 @@ func (p *pipeCmd) pipe(g *globals, e *env, log *messages) error {
 			}
 		}),
 	}
+	if served != nil {
+		opts = append(opts, ossappend.WithObserver(served.collector))
+	}
 	if log.enabled(slog.LevelDebug) {
 		opts = append(opts, ossappend.WithObserver(requestLog{log}))
 	}
@@ -168,7 +190,7 @@ func (p *pipeCmd) pipe(g *globals, e *env, log *messages) error {
 	}
 	w, err := ossappend.NewWriter(headCtx, conn.client, u.Bucket, u.Key, opts...)
 	if err != nil {
-		return failed("pipe", u, err)
+		return served, failed("pipe", u, err)
 	}
 	monitor.w = w
 	if st := w.Stats(); st.SpoolRecovered > 0 {
@@ -190,6 +212,7 @@ func (p *pipeCmd) pipe(g *globals, e *env, log *messages) error {
 		copyErr = err
 	}
 	closeErr := shutdown()
+	served.writerClosed()
 	monitor.stop()
 
 	st := w.Stats()
@@ -203,18 +226,18 @@ func (p *pipeCmd) pipe(g *globals, e *env, log *messages) error {
 		if cause == nil {
 			cause = context.Cause(sig.drain)
 		}
-		return failed("pipe", u, fmt.Errorf("%w; %d bytes are kept in the spool %s, and the next pipe --spool %s sends them", cause, lost, p.Spool, p.Spool))
+		return served, failed("pipe", u, fmt.Errorf("%w; %d bytes are kept in the spool %s, and the next pipe --spool %s sends them", cause, lost, p.Spool, p.Spool))
 	case sig.drain.Err() != nil && lost > 0:
-		return failed("pipe", u, fmt.Errorf("%d bytes not stored: %w", lost, context.Cause(sig.drain)))
+		return served, failed("pipe", u, fmt.Errorf("%d bytes not stored: %w", lost, context.Cause(sig.drain)))
 	case closeErr != nil && lost > 0:
-		return failed("pipe", u, fmt.Errorf("%w (%d bytes not stored)", closeErr, lost))
+		return served, failed("pipe", u, fmt.Errorf("%w (%d bytes not stored)", closeErr, lost))
 	case closeErr != nil:
-		return failed("pipe", u, closeErr)
+		return served, failed("pipe", u, closeErr)
 	case copyErr != nil:
-		return failed("pipe", u, copyErr)
+		return served, failed("pipe", u, copyErr)
 	}
 	monitor.summary(time.Since(start))
-	return nil
+	return served, nil
 }
 
 // progressMode is how the flags, the messages' level and format and

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/ossappend/ossappend"
@@ -14,6 +15,20 @@ import (
 // JSON. Every JSON message of pipe also carries the bucket and the key
 // given (the layout with --layout), as the metrics are labelled; durations
 // are in seconds, sizes in bytes.
+
+// metricsNote says where /metrics is served.
+func metricsNote(addr net.Addr) note {
+	url := "http://" + addr.String() + "/metrics"
+	return note{level: slog.LevelInfo, text: "serving metrics at " + url, msg: "serving metrics",
+		attrs: []slog.Attr{slog.String("url", url)}}
+}
+
+// metricsServerNote is a warning of the server of /metrics: a failed
+// scrape, or a connection it could not accept.
+func metricsServerNote(msg string) note {
+	return note{level: slog.LevelWarn, text: "warning: --metrics-addr: " + msg, msg: "metrics server",
+		attrs: []slog.Attr{slog.String("error", msg)}}
+}
 
 // spoolNote says that the frames an earlier writer left in the spool go
 // first.
