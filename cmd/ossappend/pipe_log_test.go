@@ -149,7 +149,7 @@ func TestPipeLogOutageJSON(t *testing.T) {
 func TestPipeLogFailure(t *testing.T) {
 	srv := newTestServer(t)
 	srv.SetFaults(1, osstest.Fault{Op: "AppendObject", Kind: osstest.FaultError503})
-	r := runBin(t, srv.env(), "lost\n", srv.args("pipe", "--log-format", "json", "--log-level", "error", "--warn-after", "0s", "--retry-for", "300ms", url("fails.log"))...)
+	r := runBin(t, srv.env(), "lost\n", srv.args("pipe", "--log-format", "json", "--log-level", "error", "--warn-after", "0s", "--retry-for", "100ms", url("fails.log"))...)
 	if r.code != exitFailure {
 		t.Errorf("exit status %d, want %d", r.code, exitFailure)
 	}
@@ -158,7 +158,7 @@ func TestPipeLogFailure(t *testing.T) {
 		!strings.HasPrefix(msgs[0]["error"].(string), "pipe: append oss://cli-test/fails.log ") || !strings.Contains(msgs[0]["error"].(string), "bytes not stored") {
 		t.Errorf("printed %q, want one JSON error", r.stderr)
 	}
-	r = runBin(t, srv.env(), "lost\n", srv.args("pipe", "--log-level", "error", "--warn-after", "0s", "--retry-for", "300ms", url("fails.log"))...)
+	r = runBin(t, srv.env(), "lost\n", srv.args("pipe", "--log-level", "error", "--warn-after", "0s", "--retry-for", "100ms", url("fails.log"))...)
 	checkFailure(t, r, exitFailure, "pipe: append oss://cli-test/fails.log ", "bytes not stored")
 	// A usage error found once the command line is parsed is JSON too.
 	r = runBin(t, srv.env(), "", srv.args("pipe", "--log-format", "json", "--compress", "lzma", url("fails.log"))...)
