@@ -30,11 +30,17 @@ func (c *connection) Close() {
 // credentials of credentialsFor. The embedded server's warnings (damaged
 // objects it moved aside on start) go to stderr.
 func (g *globals) connect(bucket string, stderr io.Writer) (*connection, error) {
+	return g.connectWarn(bucket, warnTo(stderr))
+}
+
+// connectWarn is connect, with the embedded server's warnings given to
+// warn.
+func (g *globals) connectWarn(bucket string, warn func(string)) (*connection, error) {
 	if g.Local != "" {
 		if g.Profile != "" {
 			return nil, usagef("--local needs no credentials: drop --profile")
 		}
-		return g.connectLocal(bucket, stderr)
+		return g.connectLocal(bucket, warn)
 	}
 	if g.Region == "" {
 		return nil, usagef("no region: set --region or OSS_REGION, such as cn-hangzhou")
@@ -87,8 +93,8 @@ func (e *errNotOSS) Error() string {
 
 // connectLocal starts an osstest server that keeps its data in --local.
 // --endpoint, --region and the credentials do not matter then.
-func (g *globals) connectLocal(bucket string, stderr io.Writer) (*connection, error) {
-	srv, err := osstest.Start(osstest.WithDir(g.Local), osstest.WithWarnings(warnTo(stderr)))
+func (g *globals) connectLocal(bucket string, warn func(string)) (*connection, error) {
+	srv, err := osstest.Start(osstest.WithDir(g.Local), osstest.WithWarnings(warn))
 	if errors.Is(err, osstest.ErrDirInUse) {
 		return nil, fmt.Errorf("%w; to share it, run 'ossappend serve --dir %s' and point both at it", err, g.Local)
 	}

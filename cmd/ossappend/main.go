@@ -96,14 +96,28 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	e := &env{ctx: context.Background(), stdin: stdin, stdout: stdout, stderr: stderr}
 	if err := kctx.Run(&cli.globals, e); err != nil {
-		fmt.Fprintln(stderr, message(err))
-		if errors.As(err, new(usageError)) || errors.Is(err, ossappend.ErrInvalidArgument) {
-			return exitUsage
+		if !errors.As(err, new(reported)) {
+			fmt.Fprintln(stderr, message(err))
 		}
-		return exitFailure
+		return exitStatus(err)
 	}
 	return exitOK
 }
+
+// exitStatus is the exit status of a command that failed with err.
+func exitStatus(err error) int {
+	if errors.As(err, new(usageError)) || errors.Is(err, ossappend.ErrInvalidArgument) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// reported is the failure of a command that printed it already, in its
+// own format (pipe --log-format json): run sets the exit status by it.
+type reported struct{ err error }
+
+func (r reported) Error() string { return r.err.Error() }
+func (r reported) Unwrap() error { return r.err }
 
 // usageError is a mistake in the command line that the parser cannot see,
 // such as a malformed oss:// URL.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,7 +40,7 @@ const (
 // cause and how long they have failed, and one line, with the outage's
 // length, when they work again.
 type pipeMonitor struct {
-	out       io.Writer
+	log       *messages
 	bucket    string
 	w         writerView
 	read      *atomic.Int64 // bytes read from standard input: the "in" figure
@@ -50,7 +49,6 @@ type pipeMonitor struct {
 	mode      progressMode
 	now       func() time.Time
 
-	mu       sync.Mutex               // held while printing
 	bar      *progressbar.ProgressBar // with progressBar
 	lastLine time.Time                // with progressLines: when the last line was printed
 	begun    time.Time
@@ -67,16 +65,16 @@ type writerView interface {
 	Key() string
 }
 
-func newPipeMonitor(stderr io.Writer, bucket string, w writerView, read *atomic.Int64, warnAfter, retryFor time.Duration, mode progressMode) *pipeMonitor {
+func newPipeMonitor(log *messages, bucket string, w writerView, read *atomic.Int64, warnAfter, retryFor time.Duration, mode progressMode) *pipeMonitor {
 	m := &pipeMonitor{
-		out: stderr, bucket: bucket, w: w, read: read, warnAfter: warnAfter, retryFor: retryFor, mode: mode, now: time.Now,
+		log: log, bucket: bucket, w: w, read: read, warnAfter: warnAfter, retryFor: retryFor, mode: mode, now: time.Now,
 		quit: make(chan struct{}), done: make(chan struct{}),
 	}
 	m.begun = m.now()
 	m.lastLine = m.begun
 	if mode == progressBar {
 		m.bar = progressbar.NewOptions64(-1,
-			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetWriter(log.out),
 			progressbar.OptionShowBytes(true),
 			progressbar.OptionUseIECUnits(true),
 			progressbar.OptionSetElapsedTime(true),
@@ -89,8 +87,12 @@ func newPipeMonitor(stderr io.Writer, bucket string, w writerView, read *atomic.
 	return m
 }
 
-// start runs the monitor until stop.
+// start runs the monitor until stop. From now until stop, a message
+// takes the progress bar away before it is printed.
 func (m *pipeMonitor) start() *pipeMonitor {
+	if m.bar != nil {
+		m.log.draw(func() { m.log.clear = func() { m.bar.Clear() } })
+	}
 	go func() {
 		defer close(m.done)
 		t := time.NewTicker(monitorEvery)
@@ -107,53 +109,39 @@ func (m *pipeMonitor) start() *pipeMonitor {
 	return m
 }
 
-// look updates the progress and warns of an outage, or of its end.
+// look updates the progress and warns of an outage, or of its end. It is
+// called by the monitor's goroutine, then once by finish.
 func (m *pipeMonitor) look(now time.Time) {
 	st := m.w.Stats()
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	switch m.mode {
 	case progressBar:
 		in, line := m.progress(st)
-		m.bar.Describe(line)
-		m.bar.Set64(in)
+		m.log.draw(func() {
+			m.bar.Describe(line)
+			m.bar.Set64(in)
+		})
 	case progressLines:
 		if now.Sub(m.lastLine) >= progressEvery {
 			m.lastLine = now
-			_, line := m.progress(st)
-			fmt.Fprintf(m.out, "ossappend: %s, %s\n", line, perSecond(m.read.Load(), now.Sub(m.begun)))
+			in, line := m.progress(st)
+			m.log.print(progressNote(line, in, st, now.Sub(m.begun)))
 		}
 	}
-	if msg := m.outageNews(st, now); msg != "" {
-		m.println(msg)
+	if n, ok := m.outageNews(st, now); ok {
+		m.log.print(n)
 	}
 }
 
-// warn prints a warning line, from any goroutine.
-func (m *pipeMonitor) warn(msg string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.println("ossappend: warning: " + msg)
-}
-
-// println prints a line under the progress bar's; m.mu is held.
-func (m *pipeMonitor) println(line string) {
-	if m.bar != nil {
-		m.bar.Clear()
-	}
-	fmt.Fprintln(m.out, line)
-}
-
-// outageNews returns the line to print about failing appends, if any: a
+// outageNews returns what to say about failing appends, if anything: a
 // warning once they have failed for warnAfter, a note when they work
 // again. Both say how long they have failed, from FailingSince, the start
 // of the first failed request.
-func (m *pipeMonitor) outageNews(st ossappend.Stats, now time.Time) string {
+func (m *pipeMonitor) outageNews(st ossappend.Stats, now time.Time) (note, bool) {
 	url := objectURL{m.bucket, m.w.Key()}
 	if !m.outage.IsZero() && !st.FailingSince.Equal(m.outage) {
 		lasted := now.Sub(m.outage)
 		m.outage = time.Time{}
-		return fmt.Sprintf("ossappend: appends to %s work again, after failing for %v", url, roughly(lasted))
+		return againNote(url, lasted), true
 	}
 	if m.outage.IsZero() && !st.FailingSince.IsZero() && now.Sub(st.FailingSince) >= m.warnAfter {
 		m.outage = st.FailingSince
@@ -161,14 +149,9 @@ func (m *pipeMonitor) outageNews(st ossappend.Stats, now time.Time) string {
 		if st.LastFailure != nil {
 			cause = oneLine(describe(st.LastFailure))
 		}
-		retry := fmt.Sprintf("retrying for up to %s (--retry-for)", durationFlag(m.retryFor))
-		if m.retryFor == 0 {
-			retry = "retrying until they work (--retry-for 0)"
-		}
-		return fmt.Sprintf("ossappend: warning: appends to %s have failed for %v: %s; %s",
-			url, roughly(now.Sub(st.FailingSince)), cause, retry)
+		return outageNote(url, now.Sub(st.FailingSince), cause, m.retryFor), true
 	}
-	return ""
+	return note{}, false
 }
 
 // roughly rounds a duration for a message: to the second, or below one
@@ -192,23 +175,16 @@ func (m *pipeMonitor) stop() {
 func (m *pipeMonitor) finish(now time.Time) {
 	m.look(now)
 	if m.bar != nil {
-		m.bar.Finish()
+		m.log.draw(func() {
+			m.bar.Finish()
+			m.log.clear = nil
+		})
 	}
 }
 
 // summary prints the one line that sums up a pipe that took elapsed.
 func (m *pipeMonitor) summary(elapsed time.Duration) {
-	st := m.w.Stats()
-	in := m.read.Load()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if in == 0 {
-		fmt.Fprintf(m.out, "ossappend: nothing read, nothing stored\n")
-		return
-	}
-	fmt.Fprintf(m.out, "ossappend: %s in, %s stored in %s (%s), %s, %s in %v\n",
-		humanBytes(in), humanBytes(st.BytesAppended), objectURL{m.bucket, m.w.Key()}, ratio(st.BytesStored, st.BytesAppended),
-		plural(st.Appends, "append"), perSecond(in, elapsed), roughly(elapsed))
+	m.log.print(summaryNote(objectURL{m.bucket, m.w.Key()}, m.read.Load(), m.w.Stats(), elapsed))
 }
 
 // perSecond renders a rate: "3.4 MiB/s".

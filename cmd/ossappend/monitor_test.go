@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"io"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,7 +25,7 @@ func (f *fakeView) Key() string            { return "k.log" }
 func TestProgressInNeverGoesBack(t *testing.T) {
 	var read atomic.Int64
 	view := &fakeView{}
-	m := newPipeMonitor(new(strings.Builder), "b", view, &read, time.Second, time.Minute, noProgress)
+	m := newPipeMonitor(newMessages(io.Discard, formatText, slog.LevelInfo), "b", view, &read, time.Second, time.Minute, noProgress)
 	last := int64(-1)
 	for _, step := range []struct{ read, written int64 }{{300, 300}, {320, 100}, {4096, 4000}, {4096, 0}} {
 		read.Store(step.read)
@@ -43,7 +45,7 @@ func TestPlural(t *testing.T) {
 		}
 	}
 	var read atomic.Int64
-	m := newPipeMonitor(new(strings.Builder), "b", &fakeView{}, &read, time.Second, time.Minute, noProgress)
+	m := newPipeMonitor(newMessages(io.Discard, formatText, slog.LevelInfo), "b", &fakeView{}, &read, time.Second, time.Minute, noProgress)
 	if _, line := m.progress(ossappend.Stats{Appends: 1}); !strings.HasSuffix(line, ", 1 append") {
 		t.Errorf("progress line %q", line)
 	}
@@ -54,14 +56,15 @@ func TestPlural(t *testing.T) {
 func TestOutageNews(t *testing.T) {
 	var read atomic.Int64
 	view := &fakeView{}
-	m := newPipeMonitor(new(strings.Builder), "b", view, &read, 10*time.Second, 10*time.Minute, noProgress)
+	m := newPipeMonitor(newMessages(io.Discard, formatText, slog.LevelInfo), "b", view, &read, 10*time.Second, 10*time.Minute, noProgress)
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	cause := &oss.ServiceError{Code: "ServiceUnavailable", Message: "Please slow down.", StatusCode: 503}
 	view.st.FailingSince, view.st.LastFailure = t0, errors.New("append: "+cause.Error())
-	if msg := m.outageNews(view.st, t0.Add(9*time.Second)); msg != "" {
-		t.Errorf("after 9s: %q", msg)
+	if msg, ok := m.outageNews(view.st, t0.Add(9*time.Second)); ok {
+		t.Errorf("after 9s: %q", msg.text)
 	}
-	msg := m.outageNews(view.st, t0.Add(10*time.Second))
+	n, _ := m.outageNews(view.st, t0.Add(10*time.Second))
+	msg := "ossappend: " + n.text
 	for _, want := range []string{"warning:", "oss://b/k.log", "failed for 10s", "ServiceUnavailable", "retrying for up to 10m (--retry-for)"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("warning %q does not say %q", msg, want)
@@ -70,20 +73,20 @@ func TestOutageNews(t *testing.T) {
 	if strings.Contains(msg, "\n") {
 		t.Errorf("warning %q is more than a line", msg)
 	}
-	if msg := m.outageNews(view.st, t0.Add(time.Minute)); msg != "" {
-		t.Errorf("a second warning: %q", msg)
+	if msg, ok := m.outageNews(view.st, t0.Add(time.Minute)); ok {
+		t.Errorf("a second warning: %q", msg.text)
 	}
 	view.st.FailingSince, view.st.LastFailure = time.Time{}, nil
-	if msg := m.outageNews(view.st, t0.Add(90*time.Second)); !strings.Contains(msg, "work again, after failing for 1m30s") {
-		t.Errorf("recovery: %q", msg)
+	if msg, _ := m.outageNews(view.st, t0.Add(90*time.Second)); !strings.Contains(msg.text, "work again, after failing for 1m30s") {
+		t.Errorf("recovery: %q", msg.text)
 	}
-	if msg := m.outageNews(view.st, t0.Add(91*time.Second)); msg != "" {
-		t.Errorf("after the recovery: %q", msg)
+	if msg, ok := m.outageNews(view.st, t0.Add(91*time.Second)); ok {
+		t.Errorf("after the recovery: %q", msg.text)
 	}
 	// A new outage that began between two looks is a new one.
 	view.st.FailingSince, view.st.LastFailure = t0.Add(100*time.Second), errors.New("dial tcp: connection refused")
-	if msg := m.outageNews(view.st, t0.Add(110*time.Second)); !strings.Contains(msg, "connection refused") {
-		t.Errorf("second outage: %q", msg)
+	if msg, _ := m.outageNews(view.st, t0.Add(110*time.Second)); !strings.Contains(msg.text, "connection refused") {
+		t.Errorf("second outage: %q", msg.text)
 	}
 }
 
@@ -95,7 +98,7 @@ func TestOutageNewsTrueDuration(t *testing.T) {
 	var read atomic.Int64
 	view := &fakeView{}
 	var out strings.Builder
-	m := newPipeMonitor(&out, "b", view, &read, 2*time.Second, time.Minute, noProgress)
+	m := newPipeMonitor(newMessages(&out, formatText, slog.LevelInfo), "b", view, &read, 2*time.Second, time.Minute, noProgress)
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	m.look(t0.Add(9 * time.Second)) // the first request hangs: nothing is known yet
 	view.st.FailingSince, view.st.LastFailure = t0, errors.New("read tcp: i/o timeout")
@@ -118,7 +121,7 @@ func TestProgressLines(t *testing.T) {
 	read.Store(3 << 20)
 	view := &fakeView{st: ossappend.Stats{BytesAppended: 1 << 20, BytesStored: 3 << 20, Appends: 2}}
 	var out strings.Builder
-	m := newPipeMonitor(&out, "b", view, &read, time.Second, time.Minute, progressLines)
+	m := newPipeMonitor(newMessages(&out, formatText, slog.LevelInfo), "b", view, &read, time.Second, time.Minute, progressLines)
 	start := m.begun
 	m.look(start.Add(progressEvery / 2))
 	if out.Len() != 0 {

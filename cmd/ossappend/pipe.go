@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -31,8 +31,12 @@ type pipeCmd struct {
 	SpoolLimit    byteSize      `help:"With --spool, the most bytes waiting in DIR when OSS is slow or down; reading stops when it is reached (default ${default})." default:"${spoolLimit}" placeholder:"SIZE"`
 	SpoolSync     time.Duration `help:"With --spool, sync DIR to disk at least this often, so that a power loss takes at most the input of the last period; 0: only at the end (default ${default})." default:"1s" placeholder:"DURATION"`
 	Layout        bool          `help:"The key is a layout that names objects by time and source: %Y %m %d %H %M %S expand to the time (UTC), {host} and {pid} to this process, %% to a %; a new object starts each period, such as 'logs/dt=%Y-%m-%d/hour=%H/{host}.log.zst'. Without --layout, a key holding a verb or a placeholder is refused."`
-	Quiet         bool          `short:"q" help:"Print nothing on standard error but warnings and errors: no progress, no summary at the end."`
+	Quiet         bool          `short:"q" help:"Print nothing on standard error but warnings and errors: no progress, no summary at the end (--log-level warn)."`
 	Progress      *bool         `negatable:"" help:"Show the progress (bytes in, stored, compression ratio, appends): redrawn in place on a terminal, a line every 10s elsewhere. Default: on a terminal only."`
+	LogLevel      *string       `help:"Print the messages of this level and above: debug (each request to OSS, too), info (the progress and the summary), warn, error (default: info, or warn with -q)." enum:"debug,info,warn,error" placeholder:"LEVEL"`
+	LogFormat     string        `help:"Print messages as text lines, or as json: one JSON object a line, with time, level, msg and attributes such as bucket, key, bytes and duration (default ${default})." enum:"text,json" default:"text" placeholder:"FORMAT"`
+	MetricsAddr   string        `help:"Serve the writer's metrics, the Go runtime's and the process's at http://ADDR/metrics, for Prometheus, from before the writer opens until pipe exits: HOST:PORT or :PORT, such as :9464; port 0 picks a free port, which pipe prints." placeholder:"ADDR"`
+	MetricsLinger time.Duration `help:"With --metrics-addr, serve the final metrics this long after the writer has closed, so that a last scrape sees them; SIGINT or SIGTERM ends the wait (default ${default}: exit at once)." default:"0s" placeholder:"DURATION"`
 
 	Object string   `arg:"" name:"oss-url" help:"The object to append to, oss://BUCKET/KEY, or with --layout oss://BUCKET/LAYOUT; the first append creates it if it does not exist (empty input creates nothing), and pipe goes on in the newest object of its chain of rotations."`
 	Files  []string `arg:"" optional:"" name:"file" help:"Files to copy, one after the other, instead of standard input; - is standard input."`
@@ -60,39 +64,92 @@ standard error says how many bytes. Everything else read is stored within
 
 On a terminal a progress line is redrawn in place, and a summary replaces
 it at the end; elsewhere only the summary is printed. -q prints neither,
-only warnings and errors.`
+only warnings and errors.
+
+Messages (warnings, the outage warning and its end, the summary, the error
+that ends pipe) are lines of text, or with --log-format json JSON objects,
+one a line, for a log collector. --metrics-addr serves the writer's
+figures for Prometheus at /metrics (ossappend_accepted_bytes_total,
+ossappend_oldest_pending_age_seconds, ...: see the metrics module's
+README).`
 }
 
 // Run copies the input into the object until it ends or a signal comes,
-// then stores everything read, in whole lines.
+// then stores everything read, in whole lines. It prints its failure
+// itself, in the format of --log-format, then serves the metrics on for
+// --metrics-linger.
 func (p *pipeCmd) Run(g *globals, e *env) error {
+	log, err := p.messages(e.stderr)
+	var served *metricsServer
+	if err == nil {
+		served, err = p.pipe(g, e, log)
+	}
+	if err != nil {
+		log.print(failNote(err))
+		err = reported{err}
+	}
+	served.close(p.MetricsLinger)
+	return err
+}
+
+// messages returns where pipe's messages go, as --log-format, --log-level
+// and -q say; with the error of a contradiction between them.
+func (p *pipeCmd) messages(stderr io.Writer) (*messages, error) {
+	level := slog.LevelInfo
+	if p.LogLevel != nil {
+		level = logLevels[*p.LogLevel]
+	}
+	var err error
+	if p.Quiet {
+		if p.LogLevel != nil && level < slog.LevelWarn {
+			err = usagef("-q and --log-level %s: give one or the other (-q is --log-level warn)", *p.LogLevel)
+		}
+		level = max(level, slog.LevelWarn)
+	}
+	return newMessages(stderr, p.LogFormat, level), err
+}
+
+// pipe is Run but for the failure's message and the linger: it returns
+// the metrics server, if it started one, to be closed after that.
+func (p *pipeCmd) pipe(g *globals, e *env, log *messages) (served *metricsServer, err error) {
 	u, err := parseObjectURL(p.Object)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	log.with(slog.String("bucket", u.Bucket), slog.String("key", u.Key))
 	if !p.Layout {
 		if v := layoutVerb(u.Key); v != "" {
-			return usagef("pipe %s: the key holds %s, which only --layout expands: add --layout (in a layout, %%%% is a literal %%)", u, v)
+			return nil, usagef("pipe %s: the key holds %s, which only --layout expands: add --layout (in a layout, %%%% is a literal %%)", u, v)
 		}
 	}
-	mode, err := p.progressMode(e.stderr)
+	mode, err := p.progressMode(e.stderr, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	codec := compress.ByExtension(u.Key)
 	if p.Compress != "" {
 		if codec, err = compress.ByName(p.Compress); err != nil {
-			return usagef("--compress %q: want none, gzip, zstd or s2", p.Compress)
+			return nil, usagef("--compress %q: want none, gzip, zstd or s2", p.Compress)
 		}
 	}
 	input, err := openInputs(p.Files, e.stdin)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer input.Close()
-	conn, err := g.connect(u.Bucket, e.stderr)
+	if p.MetricsAddr != "" {
+		if served, err = listenMetrics(p.MetricsAddr, func(msg string) { log.print(metricsServerNote(msg)) }); err != nil {
+			return nil, err
+		}
+		if n := metricsNote(served.addr); served.picked {
+			log.always(n) // the only way to find the port
+		} else {
+			log.print(n)
+		}
+	}
+	conn, err := g.connectWarn(u.Bucket, func(msg string) { log.print(localNote(msg)) })
 	if err != nil {
-		return err
+		return served, err
 	}
 	defer conn.Close()
 
@@ -105,7 +162,7 @@ func (p *pipeCmd) Run(g *globals, e *env) error {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 
 	var read atomic.Int64
-	monitor := newPipeMonitor(e.stderr, u.Bucket, nil, &read, p.WarnAfter, p.RetryFor, mode)
+	monitor := newPipeMonitor(log, u.Bucket, nil, &read, p.WarnAfter, p.RetryFor, mode)
 	headCtx, cancel := context.WithTimeout(e.ctx, time.Minute)
 	defer cancel()
 	opts := []ossappend.Option{
@@ -114,13 +171,16 @@ func (p *pipeCmd) Run(g *globals, e *env) error {
 		ossappend.WithFlushInterval(p.FlushInterval),
 		ossappend.WithRetry(retryFor(p.RetryFor)),
 		ossappend.WithErrorHandler(func(err error) {
-			// What stops the writer comes back from Write or Shutdown;
-			// only a move to another key is news here: after a conflict,
-			// or past an object a new period cannot append to.
-			if errors.Is(err, ossappend.ErrConflict) || errors.Is(err, ossappend.ErrNotAppendable) {
-				monitor.warn(urlify(reason(err), u.Bucket))
+			if n, ok := reportNote(err, u.Bucket); ok {
+				log.print(n)
 			}
 		}),
+	}
+	if served != nil {
+		opts = append(opts, ossappend.WithObserver(served.collector))
+	}
+	if log.enabled(slog.LevelDebug) {
+		opts = append(opts, ossappend.WithObserver(requestLog{log}))
 	}
 	if p.Layout {
 		opts = append(opts, ossappend.WithKeyLayout())
@@ -130,9 +190,12 @@ func (p *pipeCmd) Run(g *globals, e *env) error {
 	}
 	w, err := ossappend.NewWriter(headCtx, conn.client, u.Bucket, u.Key, opts...)
 	if err != nil {
-		return failed("pipe", u, err)
+		return served, failed("pipe", u, err)
 	}
 	monitor.w = w
+	if st := w.Stats(); st.SpoolRecovered > 0 {
+		log.print(spoolNote(p.Spool, st.SpoolRecovered, st.BytesWritten))
+	}
 
 	// Shutdown happens once: at the end, or when sig gives up on the drain,
 	// which also wakes a Write waiting for a frame.
@@ -141,7 +204,7 @@ func (p *pipeCmd) Run(g *globals, e *env) error {
 	defer stopGiveUp()
 
 	c := &copier{e: &env{ctx: e.ctx, stdin: input, stdout: e.stdout, stderr: e.stderr}, lines: newLineWriter(w, int(p.FlushSize)),
-		tee: p.Tee, read: &read, holdLine: p.FlushInterval, lineWait: lineGrace, where: u.String(), warn: monitor.warn}
+		tee: p.Tee, read: &read, holdLine: p.FlushInterval, lineWait: lineGrace, where: u.String(), say: log.print}
 	monitor.start()
 	start := time.Now()
 	copyErr := c.copy(sig)
@@ -149,6 +212,7 @@ func (p *pipeCmd) Run(g *globals, e *env) error {
 		copyErr = err
 	}
 	closeErr := shutdown()
+	served.writerClosed()
 	monitor.stop()
 
 	st := w.Stats()
@@ -162,28 +226,35 @@ func (p *pipeCmd) Run(g *globals, e *env) error {
 		if cause == nil {
 			cause = context.Cause(sig.drain)
 		}
-		return failed("pipe", u, fmt.Errorf("%w; %d bytes are kept in the spool %s, and the next pipe --spool %s sends them", cause, lost, p.Spool, p.Spool))
+		return served, failed("pipe", u, fmt.Errorf("%w; %d bytes are kept in the spool %s, and the next pipe --spool %s sends them", cause, lost, p.Spool, p.Spool))
 	case sig.drain.Err() != nil && lost > 0:
-		return failed("pipe", u, fmt.Errorf("%d bytes not stored: %w", lost, context.Cause(sig.drain)))
+		return served, failed("pipe", u, fmt.Errorf("%d bytes not stored: %w", lost, context.Cause(sig.drain)))
 	case closeErr != nil && lost > 0:
-		return failed("pipe", u, fmt.Errorf("%w (%d bytes not stored)", closeErr, lost))
+		return served, failed("pipe", u, fmt.Errorf("%w (%d bytes not stored)", closeErr, lost))
 	case closeErr != nil:
-		return failed("pipe", u, closeErr)
+		return served, failed("pipe", u, closeErr)
 	case copyErr != nil:
-		return failed("pipe", u, copyErr)
+		return served, failed("pipe", u, copyErr)
 	}
-	if !p.Quiet {
-		monitor.summary(time.Since(start))
-	}
-	return nil
+	monitor.summary(time.Since(start))
+	return served, nil
 }
 
-// progressMode is how the flags and standard error say to show progress.
-func (p *pipeCmd) progressMode(stderr io.Writer) (progressMode, error) {
+// progressMode is how the flags, the messages' level and format and
+// standard error say to show progress: in JSON, only with --progress, as a
+// message every 10s.
+func (p *pipeCmd) progressMode(stderr io.Writer, log *messages) (progressMode, error) {
+	quiet := !log.enabled(slog.LevelInfo)
 	switch {
-	case p.Quiet && p.Progress != nil && *p.Progress:
+	case quiet && p.Progress != nil && *p.Progress && p.Quiet:
 		return noProgress, usagef("-q and --progress: give one or the other")
-	case p.Quiet, p.Progress != nil && !*p.Progress:
+	case quiet && p.Progress != nil && *p.Progress:
+		return noProgress, usagef("--log-level %s and --progress: the progress is printed at level info", *p.LogLevel)
+	case quiet, p.Progress != nil && !*p.Progress:
+		return noProgress, nil
+	case p.LogFormat == formatJSON && p.Progress != nil:
+		return progressLines, nil
+	case p.LogFormat == formatJSON:
 		return noProgress, nil
 	case isTerminal(stderr):
 		return progressBar, nil

@@ -29,7 +29,7 @@ type copier struct {
 	holdLine time.Duration // how long a partial line may wait for its end; 0: until the frame is full
 	lineWait time.Duration // after a signal, how long a line may wait for its end: lineGrace
 	where    string        // the object, for messages
-	warn     func(string)  // prints a warning line
+	say      func(note)    // prints a message
 }
 
 // copy copies until standard input ends, the writer fails, sig stops the
@@ -97,7 +97,7 @@ func (c *copier) take(in *chunkReader, chunk []byte) error {
 	}
 	if c.tee {
 		if _, err := c.e.stdout.Write(chunk); err != nil {
-			c.warn("--tee stopped: " + oneLine(err))
+			c.say(teeNote(err))
 			c.tee = false
 		}
 	}
@@ -170,7 +170,7 @@ func (c *copier) takeReady(in *chunkReader) error {
 // already, and says so.
 func (c *copier) cut(why string) {
 	if n := c.lines.drop(); n > 0 {
-		c.warn(fmt.Sprintf("pipe %s: left out the last %s read, the start of a line: %s", c.where, plural(int64(n), "byte"), why))
+		c.say(cutNote(c.where, n, why))
 	}
 }
 

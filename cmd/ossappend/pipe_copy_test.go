@@ -60,10 +60,10 @@ func startCopy(t *testing.T, max int, hold, lineWait time.Duration) *copyRun {
 	r.sig.drain, r.giveUp = context.WithCancelCause(context.Background())
 	var read atomic.Int64
 	r.c = &copier{e: &env{stdin: r.in, stdout: io.Discard}, lines: newLineWriter(lockedWriter{r}, max), read: &read,
-		holdLine: hold, lineWait: lineWait, where: "oss://b/k", warn: func(msg string) {
+		holdLine: hold, lineWait: lineWait, where: "oss://b/k", say: func(n note) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			r.warnings = append(r.warnings, msg)
+			r.warnings = append(r.warnings, n.text)
 		}}
 	go func() {
 		err := r.c.copy(r.sig)

@@ -191,8 +191,11 @@ func TestPipeSpool(t *testing.T) {
 		t.Fatal("an object was stored while OSS refused every append")
 	}
 	srv.SetFaults(1)
-	mustRunBin(t, srv.env(), "three\n", srv.args("pipe", "--spool", dir, "--spool-sync", "10ms", url("spooled.log"))...)
+	r = mustRunBin(t, srv.env(), "three\n", srv.args("pipe", "--spool", dir, "--spool-sync", "10ms", url("spooled.log"))...)
 	if obj, _ := srv.Object(testBucket, "spooled.log"); string(obj) != "one\ntwo\nthree\n" {
 		t.Fatalf("object = %q, want the spooled lines, then the new one", obj)
+	}
+	if !strings.HasPrefix(r.stderr, "ossappend: sending first the 1 frame (8 B) left in the spool "+dir+"\n") {
+		t.Errorf("stderr %q does not say what the spool held first", r.stderr)
 	}
 }
