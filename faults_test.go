@@ -5,7 +5,7 @@ package ossappend_test
 // object must then hold every line exactly once, each goroutine's in order,
 // and the writer's Stats must account for the faults that happened.
 //
-// A short run (one seed per cell, 4 000 lines a goroutine) is part of every
+// A short run (one seed per cell, 3 000 lines a goroutine) is part of every
 // test run. The long run takes OSSAPPEND_FAULT_SEEDS seeds per cell (say
 // 200) and OSSAPPEND_FAULT_LINES lines a goroutine (say 20000);
 // OSSAPPEND_FAULT_SEED replays one seed. A failure names its seed.
@@ -83,7 +83,7 @@ func faultSeeds(t *testing.T) []int64 {
 }
 
 func TestFaultMatrix(t *testing.T) {
-	gs, n := 8, 4000
+	gs, n := 8, 3000
 	if testing.Short() {
 		n = 2000
 	}
