@@ -158,29 +158,37 @@ func (s *Spool) createAhead(id uint64, base string, mode mode) (*Filling, error)
 // keptMap is the map of a finished frame of n bytes whose file is not
 // cut yet.
 type keptMap struct {
-	m *mapping
-	n int64
+	m      *mapping
+	n      int64
+	viewed bool // View gave its bytes out: it stays until the frame is removed
 }
 
-// keep holds on to the map of finished frame id, of n bytes, for recycle,
-// and lets go of the oldest beyond keptBytes. It reports false if it does
-// not keep it (no frame is prepared ahead).
+// keep holds on to the map of finished frame id, of n bytes, for View,
+// Read and recycle, unless the spool keeps enough maps already (keptBytes
+// of them, at least two, besides those View gave out): the frames that
+// wait longest, the next to be sent, keep theirs. It reports false if it
+// does not keep it (or no frame is prepared ahead).
 func (s *Spool) keep(id uint64, m *mapping, n int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ahead == nil || s.closed {
+	if s.ahead == nil || s.closed || len(s.kept)-s.viewed >= max(2, keptBytes/len(m.b)) {
 		return false
 	}
 	s.kept[id] = keptMap{m: m, n: n}
-	s.keptOrder = append(s.keptOrder, id)
-	for len(s.keptOrder) > max(2, keptBytes/len(m.b)) {
-		if k, ok := s.kept[s.keptOrder[0]]; ok {
-			s.letGo(s.keptOrder[0], k)
-			delete(s.kept, s.keptOrder[0])
-		}
-		s.keptOrder = s.keptOrder[1:]
-	}
 	return true
+}
+
+// unkeepLocked takes frame id's map out of those kept, if it is there.
+// s.mu is held.
+func (s *Spool) unkeepLocked(id uint64) (keptMap, bool) {
+	k, ok := s.kept[id]
+	if ok {
+		delete(s.kept, id)
+		if k.viewed {
+			s.viewed--
+		}
+	}
+	return k, ok
 }
 
 // letGo unmaps a kept map and cuts its frame's file, as Finish would
@@ -196,8 +204,8 @@ func (s *Spool) letGo(id uint64, k keptMap) {
 // if kept, goes with it, or is released.
 func (s *Spool) recycle(id uint64) (bool, error) {
 	s.mu.Lock()
-	m, filled := s.kept[id].m, int(s.kept[id].n)
-	delete(s.kept, id)
+	k, _ := s.unkeepLocked(id)
+	m, filled := k.m, int(k.n)
 	if s.ahead == nil || len(s.spares) >= maxSpares {
 		s.mu.Unlock()
 		if m != nil {
@@ -233,7 +241,7 @@ func (s *Spool) stopAhead() {
 	s.mu.Lock()
 	s.ahead = nil
 	spares, kept := s.spares, s.kept
-	s.spares, s.kept = nil, nil
+	s.spares, s.kept, s.viewed = nil, nil, 0
 	s.mu.Unlock()
 	for _, sp := range spares {
 		if sp.m != nil {

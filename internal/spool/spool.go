@@ -43,12 +43,12 @@ type Spool struct {
 	buffers sync.Pool    // heap buffers of frames on the write path
 	lastLen atomic.Int64 // the length of the frame finished last
 
-	cmu       sync.Mutex         // Create, and Close of what it uses
-	ahead     chan prepared      // the next frame file, being prepared; nil if none are
-	spares    []spare            // removed frames' files, to prepare again (under mu)
-	spareSeq  uint64             // names spare files (under mu)
-	kept      map[uint64]keptMap // maps of finished frames, for recycle (under mu)
-	keptOrder []uint64           // their IDs, oldest first
+	cmu      sync.Mutex         // Create, and Close of what it uses
+	ahead    chan prepared      // the next frame file, being prepared; nil if none are
+	spares   []spare            // removed frames' files, to prepare again (under mu)
+	spareSeq uint64             // names spare files (under mu)
+	kept     map[uint64]keptMap // maps of finished frames, for View, Read and recycle (under mu)
+	viewed   int                // of them, those View gave out (under mu)
 
 	imu     sync.Mutex // Record
 	intent  *os.File
