@@ -33,6 +33,45 @@ func Update(crc uint64, p []byte) uint64 {
 	return crc64.Update(crc, table, p)
 }
 
+// Combine returns the CRC-64/ECMA of the bytes whose CRC-64/ECMA is crc1
+// followed by n bytes whose CRC-64/ECMA is crc2: crc1·x^(8n) + crc2, mod P
+// (the complements at each end cancel out). It takes a multiplication mod
+// P for each bit set in n, far fewer operations than the matrices of
+// zlib's crc32_combine.
+func Combine(crc1, crc2 uint64, n uint64) uint64 {
+	for k := 0; n != 0; k, n = k+1, n>>1 {
+		if n&1 != 0 {
+			crc1 = mulMod(crc1, shifts[k])
+		}
+	}
+	return crc1 ^ crc2
+}
+
+// shifts[k] is x^(8·2^k) mod P, reflected.
+var shifts = func() (t [64]uint64) {
+	t[0] = xPowMod(8)
+	for k := 1; k < len(t); k++ {
+		t[k] = mulMod(t[k-1], t[k-1])
+	}
+	return t
+}()
+
+// mulMod returns a·b mod P, reflected.
+func mulMod(a, b uint64) uint64 {
+	var r uint64
+	for ; b != 0; b <<= 1 {
+		if b&(1<<63) != 0 { // the coefficient of x^0.. in order: a times x^i
+			r ^= a
+		}
+		if a&1 != 0 {
+			a = a>>1 ^ crc64.ECMA
+		} else {
+			a >>= 1
+		}
+	}
+	return r
+}
+
 // minFold is the shortest input that the fast path takes: shorter ones
 // are cheaper through the table.
 const minFold = 256

@@ -48,6 +48,29 @@ func TestSplit(t *testing.T) {
 	}
 }
 
+// TestCombine checks Combine against the checksum of the whole.
+func TestCombine(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	p := make([]byte, 1<<16)
+	r.Read(p)
+	for range 300 {
+		i := r.Intn(len(p) + 1)
+		a, b := p[:i], p[i:]
+		if got, want := Combine(Checksum(a), Checksum(b), uint64(len(b))), Checksum(p); got != want {
+			t.Fatalf("split at %d: %x, want %x", i, got, want)
+		}
+	}
+	if got := Combine(0x1234, 0x5678, 0); got != 0x1234^0x5678 {
+		t.Fatalf("combined with nothing: %x", got)
+	}
+}
+
+func BenchmarkCombine(b *testing.B) {
+	for range b.N {
+		Combine(0x1234, 0x5678, 4<<20+12345)
+	}
+}
+
 func FuzzUpdate(f *testing.F) {
 	f.Add(uint64(0), make([]byte, 300))
 	f.Fuzz(func(t *testing.T, c uint64, p []byte) {
