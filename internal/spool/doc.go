@@ -146,8 +146,10 @@
 // frames at the same place: any of them may still land. Version 1 had no
 // earlier bodies and its CRC-32C at 1100; it is still read (Legacy). The
 // newest valid record (highest generation) is Recovered().Intent. A slot
-// of zeros was never written. Frames removed before a Record stay
-// removed once it returns: Record syncs the frames directory first.
+// of zeros was never written. A record of an append says that the frames
+// before its first are stored: Open deletes any of them that a power loss
+// brought back (their removal not yet durable), so Record syncs the
+// intent file alone.
 //
 // # Memory maps and spare files
 //

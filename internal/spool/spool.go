@@ -36,7 +36,6 @@ type Spool struct {
 	fillings map[uint64]*Filling
 	lens     map[uint64]int64 // finished frames' lengths
 	unsynced map[uint64]bool  // finished frames Sync has not made durable
-	dirDirty bool             // frames removed since the directory was last synced
 	used     int64
 	closed   bool
 
@@ -173,11 +172,11 @@ func (s *Spool) open() error {
 	if err != nil {
 		return err
 	}
-	maxID, err := s.recoverFrames(entries)
+	last, err := s.loadIntent()
 	if err != nil {
 		return err
 	}
-	last, err := s.loadIntent()
+	maxID, err := s.recoverFrames(entries)
 	if err != nil {
 		return err
 	}
@@ -224,7 +223,8 @@ func (s *Spool) Used() int64 {
 }
 
 // Remove deletes frames. A frame already gone is no error; a frame still
-// filling is. The deletions become durable with the next Sync or Record.
+// filling is. The deletions become durable with the next Sync, or, for
+// frames before those of a later Record, when that record is (see Record).
 func (s *Spool) Remove(ids ...uint64) error {
 	var errs []error
 	for _, id := range ids {
@@ -237,7 +237,6 @@ func (s *Spool) Remove(ids ...uint64) error {
 		s.used -= s.lens[id]
 		delete(s.lens, id)
 		delete(s.unsynced, id)
-		s.dirDirty = true
 		s.mu.Unlock()
 		kept, err := s.recycle(id)
 		if err == nil && !kept {

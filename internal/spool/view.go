@@ -133,5 +133,9 @@ func (r *Reader) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
+// Err returns why the Reader could not read the frame's data, or found
+// it damaged, if it could not or did; else nil.
+func (r *Reader) Err() error { return r.err }
+
 // Close closes the frame's file.
 func (r *Reader) Close() error { return r.f.Close() }
