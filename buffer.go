@@ -27,9 +27,15 @@ type frame struct {
 
 	file    *spool.Filling // the frame's spool file, while the frame fills in it
 	spoolID uint64         // the frame's spool file, once queued
-	crc     uint64         // CRC-64 of encoded, if hasCRC: a spool's appends need it
+	crc     uint64         // CRC-64 of what is sent, if hasCRC: a spool's appends need it
 	hasCRC  bool
-	extra   bool // made for a recorded append beyond the pool's frames; not returned to it
+	// onFile is the spool whose file holds the frame's bytes, when encoded
+	// is nil: the append reads them from there as it sends them.
+	onFile *spool.Spool
+	// extra: made outside the pool, not returned to it: for a recorded
+	// append beyond the pool's frames, or to send a frame of the spool
+	// from its map or its file, which takes none of the writer's memory.
+	extra bool
 
 	// ready carries one token from the compressor to the append loop when
 	// encoded is ready; it is reused from use to use.
@@ -63,6 +69,14 @@ func (f *frame) wait(done <-chan struct{}) bool {
 		<-f.ready
 		return true
 	}
+}
+
+// sendLen is the length of what an append of the frame sends.
+func (f *frame) sendLen() int64 {
+	if f.onFile != nil {
+		return int64(f.n)
+	}
+	return int64(len(f.encoded))
 }
 
 // avail is the room left in the frame's buffer as it is now; the buffer
@@ -135,7 +149,7 @@ func (p *framePool) put(f *frame) {
 	}
 	f.buf, f.encoded, f.n = nil, nil, 0
 	f.err, f.seq, f.base, f.born, f.due, f.cost = nil, 0, "", time.Time{}, time.Time{}, 0
-	f.file, f.spoolID, f.crc, f.hasCRC = nil, 0, 0, false
+	f.file, f.spoolID, f.crc, f.hasCRC, f.onFile = nil, 0, 0, false, nil
 	f.abandoned = false
 	p.mu.Lock()
 	p.free = append(p.free, f) // within the capacity of the slots

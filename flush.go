@@ -2,6 +2,7 @@ package ossappend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -217,21 +218,15 @@ func (a *appender) settle(f *frame, stored bool) {
 // takes: at most MaxAppendSize bytes, of one period, and no more than fit
 // in the object before it must rotate. When appends are quick, a group is
 // one frame; when frames queue up behind a slow one, the next append takes
-// them all at once. The frames of an append an earlier writer recorded in
-// the spool go together, alone, as that append was (see spooler.recorded).
-// A frame whose encoding failed, or that an aborted writer left to its
-// compressor, travels alone. nextGroup returns nil once the queue is
-// closed and empty.
+// them all at once: with a spool and no codec, every frame the spool holds
+// ready (spooler.readyBehind). The frames of an append an earlier writer
+// recorded in the spool go together, alone, as that append was (see
+// spooler.recorded). A frame whose encoding failed, or that an aborted
+// writer left to its compressor, travels alone. nextGroup returns nil once
+// the queue is closed and empty.
 func (a *appender) nextGroup() []*frame {
-	if len(a.next) == 0 {
-		if a.queue == nil {
-			return nil
-		}
-		f, ok := <-a.queue
-		if !ok {
-			return nil
-		}
-		a.next = append(a.next, f)
+	if len(a.next) == 0 && !a.receive(true) {
+		return nil
 	}
 	if last, ok := a.w.sp.recordedFrom(a.next[0]); ok {
 		return a.recordedGroup(last)
@@ -241,15 +236,15 @@ func (a *appender) nextGroup() []*frame {
 	if first.abandoned {
 		return a.cut(1)
 	}
-	n := int64(len(first.encoded))
+	n := first.sendLen()
 	limit := min(int64(a.w.cfg.maxAppendSize), a.w.cfg.maxObjectSize-a.pos)
 	k := 1
 	for first.err == nil && a.take(k) {
 		f := a.next[k]
-		if f.abandoned || f.err != nil || f.base != first.base || n+int64(len(f.encoded)) > limit {
+		if f.abandoned || f.err != nil || f.base != first.base || n+f.sendLen() > limit {
 			break
 		}
-		n += int64(len(f.encoded))
+		n += f.sendLen()
 		k++
 	}
 	return a.cut(k)
@@ -260,13 +255,7 @@ func (a *appender) nextGroup() []*frame {
 // takes them out of the spool first and at once, into frames of their own
 // (framePool.extra), however many they are.
 func (a *appender) recordedGroup(last uint64) []*frame {
-	for a.next[len(a.next)-1].spoolID < last && a.queue != nil {
-		f, ok := <-a.queue
-		if !ok {
-			a.queue = nil
-			break
-		}
-		a.next = append(a.next, f)
+	for a.next[len(a.next)-1].spoolID < last && a.receive(true) {
 	}
 	k := 0
 	for k < len(a.next) && a.next[k].spoolID <= last {
@@ -291,23 +280,41 @@ func (a *appender) cut(k int) []*frame {
 	return group
 }
 
-// take reports whether frame i of next is there and encoded, taking
-// frames from the queue if they are waiting, without waiting for any.
-func (a *appender) take(i int) bool {
-	for len(a.next) <= i && a.queue != nil {
+// receive takes the next frame of the queue into next, waiting for it if
+// wait is set, and says whether it took one: not if the queue is closed
+// and empty, nor, without wait, if no frame is waiting in it.
+func (a *appender) receive(wait bool) bool {
+	if a.queue == nil {
+		return false
+	}
+	var f *frame
+	ok := true
+	if wait {
+		f, ok = <-a.queue
+	} else {
 		select {
-		case f, ok := <-a.queue:
-			if !ok {
-				a.queue = nil
-				return false
-			}
-			a.next = append(a.next, f)
+		case f, ok = <-a.queue:
 		default:
 			return false
 		}
 	}
-	if len(a.next) <= i {
+	if !ok {
+		a.queue = nil
 		return false
+	}
+	a.w.sp.took(f)
+	a.next = append(a.next, f)
+	return true
+}
+
+// take reports whether frame i of next is there and encoded, taking
+// frames from the queue if they are waiting, or on their way from the
+// spool, without waiting for any other.
+func (a *appender) take(i int) bool {
+	for len(a.next) <= i {
+		if !a.receive(false) && !(a.w.sp.readyBehind() && a.receive(true)) {
+			return false
+		}
 	}
 	for a.nEncoded <= i {
 		if !a.w.compressed {
@@ -387,6 +394,10 @@ func (a *appender) store(b *body) error {
 		}
 		res, err := a.append(b)
 		sentB = true
+		var unread *unreadBody
+		if errors.As(err, &unread) {
+			return err // it fails the same way every time
+		}
 		if err == nil {
 			if res.NextPosition != 0 && res.NextPosition != a.pos+b.n {
 				// OSS says the object ends elsewhere than this append
@@ -470,6 +481,10 @@ func (a *appender) append(b *body) (*oss.AppendObjectResult, error) {
 		res, err = w.client.AppendObject(w.ctx, req, ossapi.NoSDKRetry)
 		return err
 	})
+	if ferr := body.failure(); ferr != nil {
+		// The request was cut short: it did not land.
+		return nil, &unreadBody{ferr}
+	}
 	return res, err
 }
 
