@@ -17,14 +17,15 @@ import (
 // frame's file prepared in the background: allocated, mapped and every
 // page faulted in, in the spare directory, so that Create only writes the
 // header and renames it. Finish keeps the maps of the last few frames,
-// and Remove makes their files spare files, up to maxSpares, so that
+// and Remove makes their files spare files, up to spareLimit, so that
 // their pages, still mapped, are filled again without a fault. Open
 // deletes whatever the spare directory holds.
 
 const (
-	spareDir  = "spare"
-	maxSpares = 8
-	keptBytes = 64 << 20 // the maps of finished frames kept, at least 2
+	spareDir   = "spare"
+	maxSpares  = 8        // spare files at least
+	spareBytes = 64 << 20 // or as many as take this much room
+	keptBytes  = 64 << 20 // the maps of finished frames kept, at least 2
 )
 
 // spare is a file to prepare again, with its map if kept.
@@ -199,14 +200,14 @@ func (s *Spool) letGo(id uint64, k keptMap) {
 	_ = os.Truncate(s.framePath(id), pageSize+k.n)
 }
 
-// recycle makes a removed frame's file a spare, if fewer than maxSpares
+// recycle makes a removed frame's file a spare, if fewer than spareLimit
 // are kept; it reports false if the file is not kept. The frame's map,
 // if kept, goes with it, or is released.
 func (s *Spool) recycle(id uint64) (bool, error) {
 	s.mu.Lock()
 	k, _ := s.unkeepLocked(id)
 	m, filled := k.m, int(k.n)
-	if s.ahead == nil || len(s.spares) >= maxSpares {
+	if s.ahead == nil || len(s.spares) >= s.spareLimit() {
 		s.mu.Unlock()
 		if m != nil {
 			m.unmap()
@@ -231,6 +232,11 @@ func (s *Spool) recycle(id uint64) (bool, error) {
 	s.mu.Unlock()
 	return true, nil
 }
+
+// spareLimit is how many spare files the spool keeps: maxSpares, or as
+// many as spareBytes holds, so that the frames of a big append, removed
+// together, make the files of the next ones.
+func (s *Spool) spareLimit() int { return max(maxSpares, spareBytes/(pageSize+s.opts.FrameSize)) }
 
 // stopAhead waits for the file being prepared, if one is, and removes it
 // and the spare files, and releases the maps kept. s.cmu is held.
