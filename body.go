@@ -31,10 +31,13 @@ type part struct {
 	n    int64
 }
 
-func newBody(group []*frame) *body {
-	b := &body{group: group, parts: make([]part, len(group))}
-	for i, f := range group {
-		b.parts[i] = part{b: f.encoded, file: f.onFile, id: f.spoolID, n: f.sendLen()}
+func newBody(group []*frame) *body { return new(body).of(group) }
+
+// of makes b the body of group, reusing its arrays, and returns it.
+func (b *body) of(group []*frame) *body {
+	*b = body{group: group, parts: b.parts[:0]}
+	for _, f := range group {
+		b.parts = append(b.parts, part{b: f.encoded, file: f.onFile, id: f.spoolID, n: f.sendLen()})
 		b.n += f.sendLen()
 	}
 	return b
@@ -65,19 +68,24 @@ func (b *body) CRC64() uint64 {
 // returned: net/http may go on reading a request's body after it has its
 // answer (a 5xx sent before the body was read, say), and the frames'
 // buffers must not be read once they go back to their pools, nor a
-// spool's maps once their frames are removed.
+// spool's maps once their frames are removed, nor the body's parts once
+// it is the body of another group.
 func (b *body) reader() *bodyReader {
-	return &bodyReader{parts: append([]part(nil), b.parts...), left: b.n}
+	return &bodyReader{parts: b.parts, left: b.n}
 }
 
 // errBodyEnded is what a Read of a request's body gets once the request has
 // returned.
 var errBodyEnded = errors.New("ossappend: the request this body was for has returned")
 
+// bodyReader reads a body's parts, which it does not change, from part i,
+// off bytes into it.
 type bodyReader struct {
 	mu     sync.Mutex
 	parts  []part
-	file   *spool.Reader // of parts[0], once opened
+	i      int
+	off    int
+	file   *spool.Reader // of parts[i], once opened
 	left   int64
 	ended  bool
 	failed error // a spool file that could not be read, or did not check out
@@ -98,17 +106,17 @@ func (r *bodyReader) Read(p []byte) (int, error) {
 			return 0, errBodyEnded
 		case r.failed != nil:
 			return 0, r.failed
-		case len(r.parts) == 0:
+		case r.i == len(r.parts):
 			return 0, io.EOF
 		}
-		pt := &r.parts[0]
+		pt := &r.parts[r.i]
 		if pt.file == nil {
-			if len(pt.b) == 0 {
-				r.parts = r.parts[1:]
+			if r.off == len(pt.b) {
+				r.next()
 				continue
 			}
-			n := copy(p, pt.b)
-			pt.b = pt.b[n:]
+			n := copy(p, pt.b[r.off:])
+			r.off += n
 			r.left -= int64(n)
 			return n, nil
 		}
@@ -139,20 +147,20 @@ func (r *bodyReader) WriteTo(w io.Writer) (int64, error) {
 		return 0, errBodyEnded
 	}
 	var total int64
-	for len(r.parts) > 0 {
+	for r.i < len(r.parts) {
 		if r.failed != nil {
 			return total, r.failed
 		}
-		pt := &r.parts[0]
+		pt := &r.parts[r.i]
 		if pt.file == nil {
-			n, err := w.Write(pt.b)
+			n, err := w.Write(pt.b[r.off:])
 			total += int64(n)
 			r.left -= int64(n)
+			r.off += n
 			if err != nil {
-				pt.b = pt.b[n:]
 				return total, err
 			}
-			r.parts = r.parts[1:]
+			r.next()
 			continue
 		}
 		if !r.open() {
@@ -170,13 +178,13 @@ func (r *bodyReader) WriteTo(w io.Writer) (int64, error) {
 	return total, nil
 }
 
-// open opens the file of parts[0] if it is not open yet, and says whether
+// open opens the file of parts[i] if it is not open yet, and says whether
 // it is; if it could not, r.failed says why. r.mu is held.
 func (r *bodyReader) open() bool {
 	if r.file != nil {
 		return true
 	}
-	pt := r.parts[0]
+	pt := r.parts[r.i]
 	f, err := pt.file.Reader(pt.id, pt.n)
 	if err != nil {
 		r.failed = err
@@ -186,13 +194,14 @@ func (r *bodyReader) open() bool {
 	return true
 }
 
-// next moves past parts[0], read to its end. r.mu is held.
+// next moves past parts[i], read to its end. r.mu is held.
 func (r *bodyReader) next() {
 	if r.file != nil {
 		r.file.Close()
 		r.file = nil
 	}
-	r.parts = r.parts[1:]
+	r.i++
+	r.off = 0
 }
 
 // unreadBody is the error of an append whose body could not be read from
@@ -215,6 +224,7 @@ func (r *bodyReader) failure() error {
 func (r *bodyReader) end() {
 	r.mu.Lock()
 	r.ended, r.parts = true, nil
+	r.i = 0
 	if r.file != nil {
 		r.file.Close()
 		r.file = nil

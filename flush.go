@@ -63,6 +63,7 @@ func (w *Writer) waitSettled(ctx context.Context, seq uint64) error {
 	for {
 		s.mu.Lock()
 		done, progress := s.settled >= seq, s.progress
+		s.watched = true
 		s.mu.Unlock()
 		if err := w.failure.Load(); err != nil {
 			return *err
@@ -86,8 +87,10 @@ type storing struct {
 	stored       int64         // bytes of the frames stored
 	framesStored int64         // frames stored
 	appended     int64         // bytes appended, after compression
-	progress     chan struct{} // closed and replaced when settled moves
+	progress     chan struct{} // closed and replaced when settled moves, if watched
+	watched      bool          // a waiter of Flush holds progress
 	born         []time.Time   // when the frames queued and not settled took their first byte, in order
+	bornAll      []time.Time   // the array born is in, reused from its start once born is empty
 }
 
 // wake wakes every waiter of Flush, to look at the progress again.
@@ -100,13 +103,24 @@ func (s *storing) wake() {
 // queued notes a frame queued whose first byte was accepted at born.
 func (s *storing) queued(born time.Time) {
 	s.mu.Lock()
+	if len(s.born) == cap(s.born) && len(s.born) < cap(s.bornAll) {
+		s.born = s.bornAll[:copy(s.bornAll, s.born)] // to the array's start
+	}
 	s.born = append(s.born, born)
+	if cap(s.born) > cap(s.bornAll) {
+		s.bornAll = s.born[:cap(s.born)]
+	}
 	s.mu.Unlock()
 }
 
+// wakeLocked wakes the waiters of Flush, if there are any: a frame is
+// settled without a channel made for it when nobody waits.
 func (s *storing) wakeLocked() {
-	close(s.progress)
-	s.progress = make(chan struct{})
+	if s.watched {
+		close(s.progress)
+		s.progress = make(chan struct{})
+		s.watched = false
+	}
 }
 
 // appender is the append loop's state.
@@ -126,7 +140,14 @@ type appender struct {
 	queue    <-chan *frame // the writer's queue; nil once it is closed
 	next     []*frame      // frames taken from the queue, in order, not sent yet
 	nEncoded int           // how many of next are encoded
+	group    []*frame      // the group being appended, in an array reused for the next
+	body     body          // its body, likewise
+	reqPos   int64         // the position of the append under way
 }
+
+// requests are AppendObject requests, reused: the client is done with one
+// once its call returns.
+var requests = sync.Pool{New: func() any { return new(oss.AppendObjectRequest) }}
 
 func newAppender(w *Writer, base string, at origin) *appender {
 	a := &appender{w: w, done: make(chan struct{}), queue: w.queue}
@@ -162,10 +183,10 @@ func (a *appender) run() error {
 				err = fmt.Errorf("ossappend: compress frame %d: %w", group[0].seq, group[0].err)
 			case group[0].base != a.base:
 				if err = a.roll(group[0].base); err == nil {
-					err = a.store(newBody(group))
+					err = a.store(a.body.of(group))
 				}
 			default:
-				err = a.store(newBody(group))
+				err = a.store(a.body.of(group))
 			}
 			if err == nil {
 				err = w.sp.remove(group)
@@ -272,12 +293,14 @@ func (a *appender) recordedGroup(last uint64) []*frame {
 }
 
 // cut takes the first k frames of next, which are encoded (or abandoned),
-// as a group.
+// as a group, into an array of its own, used again for the next group.
 func (a *appender) cut(k int) []*frame {
-	group := a.next[:k:k]
-	a.next = a.next[k:]
+	a.group = append(a.group[:0], a.next[:k]...)
+	n := copy(a.next, a.next[k:])
+	clear(a.next[n:])
+	a.next = a.next[:n]
 	a.nEncoded -= k
-	return group
+	return a.group
 }
 
 // receive takes the next frame of the queue into next, waiting for it if
@@ -409,7 +432,11 @@ func (a *appender) store(b *body) error {
 				}
 				continue
 			}
-			crc, perr := strconv.ParseUint(oss.ToString(res.HashCRC64), 10, 64)
+			var crc uint64
+			perr := errNoCRC
+			if res.HashCRC64 != nil {
+				crc, perr = strconv.ParseUint(*res.HashCRC64, 10, 64)
+			}
 			a.advance(b.n, crc, perr == nil)
 			return nil
 		}
@@ -445,16 +472,21 @@ func (a *appender) store(b *body) error {
 	}
 }
 
+// errNoCRC stands for the CRC-64 of an answer without one.
+var errNoCRC = errors.New("no CRC-64")
+
 // append sends one AppendObject request for b at a.pos.
 func (a *appender) append(b *body) (*oss.AppendObjectResult, error) {
 	w := a.w
-	pos := a.pos
+	a.reqPos = a.pos
 	body := b.reader()
 	defer body.end()
-	req := &oss.AppendObjectRequest{
+	req := requests.Get().(*oss.AppendObjectRequest)
+	defer requests.Put(req)
+	*req = oss.AppendObjectRequest{
 		Bucket:   &w.bucket,
 		Key:      &a.key,
-		Position: &pos,
+		Position: &a.reqPos,
 		Body:     body,
 	}
 	if a.crcKnown {
@@ -465,7 +497,7 @@ func (a *appender) append(b *body) (*oss.AppendObjectResult, error) {
 	if o := w.cfg.object; o != nil {
 		req.TrafficLimit, req.RequestPayer = o.TrafficLimit, o.RequestPayer
 	}
-	if pos == 0 {
+	if a.reqPos == 0 {
 		w.cfg.createParams(req)
 	}
 	w.date(&req.RequestCommon)
