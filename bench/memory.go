@@ -30,6 +30,14 @@ type heapSampler struct {
 	stop, done         chan struct{}
 }
 
+// readAllocs reads the heap bytes allocated and the garbage collections
+// completed since the process started.
+func readAllocs() (bytes, gcs uint64) {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64(), s[1].Value.Uint64()
+}
+
 func readHeap() uint64 {
 	s := []metrics.Sample{{Name: heapMetric}}
 	metrics.Read(s)
