@@ -103,9 +103,8 @@ func TestSpoolSendsEveryFrameReady(t *testing.T) {
 // damaged since it was finished fails that append before it is whole, and
 // the writer with an error wrapping ErrSpoolDamaged.
 func TestSpoolSendsFramesFromTheirFiles(t *testing.T) {
-	// The spool keeps the maps of two frames of 32 MiB besides those the
-	// writer views (at most three here: MaxInflight 1); the last frames
-	// are read from their files.
+	// The spool keeps the maps of two frames of 32 MiB, the first ones;
+	// the last frames are read from their files.
 	const size = 32 << 20
 	for _, read := range bodyReading {
 		for _, damage := range []bool{false, true} {

@@ -158,13 +158,14 @@
 // frame's file in the background (allocated, mapped, and as many pages
 // as the last frame filled, at least 256 KiB, faulted in with
 // MADV_POPULATE_WRITE), and keeps the maps of the first finished frames
-// not yet removed, up to 64 MiB of maps (at least two) besides those View
-// gave out, which stay until their frames are removed. Remove makes the
+// not yet removed, up to 64 MiB of maps (at least two); those View gave
+// out stay until their frames are removed. Remove makes the
 // files of removed frames spare files in DIR/spare, up to 64 MiB of them
 // (at least eight), so that the frames of a big append, removed
-// together, make the files of the next ones: later frames reuse them
-// with their pages still mapped (a spare's map is faulted in again only
-// beyond the page where its last frame's bytes ended). The file of a
+// together, make the files of the next ones: later frames reuse them,
+// eight of them with their pages still mapped (a spare's map is faulted
+// in again only beyond the page where its last frame's bytes ended), the
+// others mapped and faulted in again from the page cache. The file of a
 // frame whose map is kept is cut to its length when the spool closes, if
 // the frame is still there. Spare files are not frames: Used does not
 // count them (those 64 MiB, and the one prepared ahead), nor the uncut

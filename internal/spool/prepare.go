@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"unsafe"
 )
@@ -68,8 +69,15 @@ func (s *Spool) prepareFile() prepared {
 	s.mu.Lock()
 	var p prepared
 	if n := len(s.spares); n > 0 {
-		p.path, p.m, p.n = s.spares[n-1].path, s.spares[n-1].m, s.spares[n-1].n
-		s.spares = s.spares[:n-1]
+		i := n - 1
+		for j := n - 1; j >= 0; j-- {
+			if s.spares[j].m != nil { // one still mapped first
+				i = j
+				break
+			}
+		}
+		p.path, p.m, p.n = s.spares[i].path, s.spares[i].m, s.spares[i].n
+		s.spares = slices.Delete(s.spares, i, i+1)
 	} else {
 		s.spareSeq++
 		p.path = filepath.Join(s.dir, spareDir, fmt.Sprintf("%016x", s.spareSeq))
@@ -159,20 +167,19 @@ func (s *Spool) createAhead(id uint64, base string, mode mode) (*Filling, error)
 // keptMap is the map of a finished frame of n bytes whose file is not
 // cut yet.
 type keptMap struct {
-	m      *mapping
-	n      int64
-	viewed bool // View gave its bytes out: it stays until the frame is removed
+	m *mapping
+	n int64
 }
 
 // keep holds on to the map of finished frame id, of n bytes, for View,
 // Read and recycle, unless the spool keeps enough maps already (keptBytes
-// of them, at least two, besides those View gave out): the frames that
-// wait longest, the next to be sent, keep theirs. It reports false if it
-// does not keep it (or no frame is prepared ahead).
+// of them, at least two): the frames that wait longest, the next to be
+// sent, keep theirs. It reports false if it does not keep it (or no frame
+// is prepared ahead).
 func (s *Spool) keep(id uint64, m *mapping, n int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ahead == nil || s.closed || len(s.kept)-s.viewed >= max(2, keptBytes/len(m.b)) {
+	if s.ahead == nil || s.closed || len(s.kept) >= max(2, keptBytes/len(m.b)) {
 		return false
 	}
 	s.kept[id] = keptMap{m: m, n: n}
@@ -185,9 +192,6 @@ func (s *Spool) unkeepLocked(id uint64) (keptMap, bool) {
 	k, ok := s.kept[id]
 	if ok {
 		delete(s.kept, id)
-		if k.viewed {
-			s.viewed--
-		}
 	}
 	return k, ok
 }
@@ -216,7 +220,19 @@ func (s *Spool) recycle(id uint64) (bool, error) {
 	}
 	s.spareSeq++
 	path := filepath.Join(s.dir, spareDir, fmt.Sprintf("%016x", s.spareSeq))
+	mapped := 0
+	for _, sp := range s.spares {
+		if sp.m != nil {
+			mapped++
+		}
+	}
 	s.mu.Unlock()
+	if m != nil && mapped >= maxSpares {
+		// Beyond maxSpares the file is kept, not its map: its pages
+		// would count in the process's resident memory.
+		m.unmap()
+		m, filled = nil, 0
+	}
 	err := os.Rename(s.framePath(id), path)
 	if err != nil {
 		if m != nil {
@@ -247,7 +263,7 @@ func (s *Spool) stopAhead() {
 	s.mu.Lock()
 	s.ahead = nil
 	spares, kept := s.spares, s.kept
-	s.spares, s.kept, s.viewed = nil, nil, 0
+	s.spares, s.kept = nil, nil
 	s.mu.Unlock()
 	for _, sp := range spares {
 		if sp.m != nil {

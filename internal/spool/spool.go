@@ -47,7 +47,6 @@ type Spool struct {
 	spares   []spare            // removed frames' files, to prepare again (under mu)
 	spareSeq uint64             // names spare files (under mu)
 	kept     map[uint64]keptMap // maps of finished frames, for View, Read and recycle (under mu)
-	viewed   int                // of them, those View gave out (under mu)
 
 	imu     sync.Mutex // Record
 	intent  *os.File

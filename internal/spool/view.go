@@ -17,20 +17,15 @@ import (
 // of it, without a copy, or nil if it keeps none (a frame of an earlier
 // process, one whose map it let go, or where frames take the write path):
 // then Read copies it, or a Reader streams it from its file. Those are the
-// bytes Finish took the checksum of, and nothing writes to them since. The
-// map stays, whatever other maps the spool lets go, until the frame is
-// removed or the spool closed: the slice must not be used after either.
+// bytes Finish took the checksum of, and nothing writes to them since. A
+// map the spool keeps stays until the frame is removed or the spool
+// closed: the slice must not be used after either.
 func (s *Spool) View(id uint64) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k, ok := s.kept[id]
 	if !ok {
 		return nil
-	}
-	if !k.viewed {
-		k.viewed = true
-		s.kept[id] = k
-		s.viewed++
 	}
 	return k.m.b[pageSize : pageSize+k.n : pageSize+k.n]
 }

@@ -29,10 +29,9 @@ func TestViewKeepsTheMap(t *testing.T) {
 		if cap(view) != len(view) {
 			t.Fatalf("the view has room for %d bytes beyond the frame's", cap(view)-len(view))
 		}
-		// Frames beyond the maps the spool keeps, besides the viewed one,
-		// keep none: the first ones keep theirs. The viewed one stays
-		// mapped, its bytes unchanged.
-		limit := max(2, keptBytes/(pageSize+o.FrameSize))
+		// Frames beyond the maps the spool keeps keep none: the first ones
+		// keep theirs. The viewed one stays mapped, its bytes unchanged.
+		limit := max(2, keptBytes/(pageSize+o.FrameSize)) - 1 // the first is kept
 		var later []uint64
 		var data [][]byte
 		for i := range limit + 3 {
