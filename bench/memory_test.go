@@ -13,7 +13,8 @@ import (
 // figure above the baseline comes out that much too low.
 func TestHeapBaselineExcludesPooledGarbage(t *testing.T) {
 	var p sync.Pool
-	p.Put(make([]byte, 64<<20))
+	buf := make([]byte, 64<<20)
+	p.Put(&buf)
 	h := startHeapSampler(time.Hour)
 	h.Stop()
 	runtime.GC()

@@ -67,7 +67,6 @@ func fullChild() int {
 		buf = append(buf, pattern(2, len(buf), 1024)...)
 		if err := f.Commit(buf); err != nil {
 			fmt.Printf("commit: full=%v %v\n", errors.Is(err, ErrFull), err)
-			buf = buf[:len(buf)-1024]
 			break
 		}
 		fmt.Println("committed", len(buf))
