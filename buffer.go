@@ -27,9 +27,15 @@ type frame struct {
 
 	file    *spool.Filling // the frame's spool file, while the frame fills in it
 	spoolID uint64         // the frame's spool file, once queued
-	crc     uint64         // CRC-64 of encoded, if hasCRC: a spool's appends need it
+	crc     uint64         // CRC-64 of what is sent, if hasCRC: a spool's appends need it
 	hasCRC  bool
-	extra   bool // made for a recorded append beyond the pool's frames; not returned to it
+	// onFile is the spool whose file holds the frame's bytes, when encoded
+	// is nil: the append reads them from there as it sends them.
+	onFile *spool.Spool
+	// extra: made outside the pool, not returned to it: for a recorded
+	// append beyond the pool's frames, or to send a frame of the spool
+	// from its map or its file, which takes none of the writer's memory.
+	extra bool
 
 	// ready carries one token from the compressor to the append loop when
 	// encoded is ready; it is reused from use to use.
@@ -65,6 +71,14 @@ func (f *frame) wait(done <-chan struct{}) bool {
 	}
 }
 
+// sendLen is the length of what an append of the frame sends.
+func (f *frame) sendLen() int64 {
+	if f.onFile != nil {
+		return int64(f.n)
+	}
+	return int64(len(f.encoded))
+}
+
 // avail is the room left in the frame's buffer as it is now; the buffer
 // may grow up to FlushSize.
 func (f *frame) avail() int { return cap(f.buf) - len(f.buf) }
@@ -74,16 +88,18 @@ func (f *frame) avail() int { return cap(f.buf) - len(f.buf) }
 // buffers come from the process-wide buffer pools when a frame starts
 // filling, grow as it fills, and go back when it is settled, so a quiet
 // writer holds next to nothing and a busy one reuses warm buffers.
+//
+// The frames themselves are made when first needed, so that a quiet writer
+// holds the one or two its flushes take, not MaxInflight+1.
 type framePool struct {
 	mu     sync.Mutex
-	free   []*frame
-	tokens chan struct{} // one per frame in free, so that get can wait
+	free   []*frame      // frames made and given back
+	tokens chan struct{} // one per frame not in use, made or not, so that get can wait
 }
 
 func newFramePool(slots int) *framePool {
 	p := &framePool{tokens: make(chan struct{}, slots)}
 	for range slots {
-		p.free = append(p.free, &frame{ready: make(chan struct{}, 1)})
 		p.tokens <- struct{}{}
 	}
 	return p
@@ -119,12 +135,16 @@ func (p *framePool) get(stop <-chan struct{}) *frame {
 	}
 }
 
-// pop takes the top free frame, for which the caller holds a token.
+// pop takes the top free frame, or makes one, for which the caller holds
+// a token.
 func (p *framePool) pop() *frame {
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) == 0 {
+		return &frame{ready: make(chan struct{}, 1)}
+	}
 	f := p.free[len(p.free)-1]
 	p.free = p.free[:len(p.free)-1]
-	p.mu.Unlock()
 	return f
 }
 
@@ -135,7 +155,7 @@ func (p *framePool) put(f *frame) {
 	}
 	f.buf, f.encoded, f.n = nil, nil, 0
 	f.err, f.seq, f.base, f.born, f.due, f.cost = nil, 0, "", time.Time{}, time.Time{}, 0
-	f.file, f.spoolID, f.crc, f.hasCRC = nil, 0, 0, false
+	f.file, f.spoolID, f.crc, f.hasCRC, f.onFile = nil, 0, 0, false, nil
 	f.abandoned = false
 	p.mu.Lock()
 	p.free = append(p.free, f) // within the capacity of the slots
@@ -197,6 +217,37 @@ func (w *Writer) getBuf(c int) []byte {
 		return b.buffer(c)
 	}
 	return getBuffer(c)
+}
+
+// frameBuf returns the buffer of a new frame, which has drawn cost on
+// the Budget, if any, for c bytes: of capacity c, or, with a Budget whose
+// memory has no room for c bytes in one piece, of at least least bytes,
+// what the frame needs now, the draw made smaller to match. It returns the
+// frame's draw (0 without a Budget).
+func (w *Writer) frameBuf(c, least int, cost int64) ([]byte, int64) {
+	b := w.cfg.budget
+	if b == nil {
+		return getBuffer(c), 0
+	}
+	buf := b.bufferAtLeast(c, least)
+	if cap(buf) < c {
+		less := w.cfg.draw(cap(buf))
+		b.release(cost - less)
+		cost = less
+	}
+	return buf, cost
+}
+
+// growBuf returns a buffer of capacity c holding buf's bytes, and gives
+// buf back; with a Budget, only if the budget's memory has room for it in
+// one piece (see Budget.grow): else it reports false and keeps buf.
+func (w *Writer) growBuf(buf []byte, c int) ([]byte, bool) {
+	if b := w.cfg.budget; b != nil {
+		return b.grow(buf, c)
+	}
+	nb := append(getBuffer(c), buf...)
+	putBuffer(buf)
+	return nb, true
 }
 
 // putBuf gives back a buffer getBuf returned.

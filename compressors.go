@@ -4,7 +4,9 @@ import (
 	"context"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
+	"weak"
 
 	"github.com/ossappend/ossappend/internal/ossapi"
 )
@@ -20,11 +22,22 @@ import (
 // Concurrency frames in the compressors' hands at once. Frames of one
 // writer may finish out of order; the append loop waits for each frame's
 // ready token, in order, so appends stay in order.
+//
+// Each compressor encodes into a scratch buffer of its own, which it keeps
+// while it runs, grown to the largest encoding room it needs, and leaves
+// for the next compressor when it ends: so a frame costs no buffer of its
+// own size, whatever mix of frame sizes the writers have, and the process
+// holds at most GOMAXPROCS of them, the largest. Those left are held
+// weakly: a collection while no compressor runs lets them go.
 var compressors struct {
 	mu      sync.Mutex
-	line    []*Writer // writers with frames waiting, in turn
-	running int       // compressors running
+	line    []*Writer                  // writers with frames waiting, in turn
+	running int                        // compressors running
+	scratch []weak.Pointer[scratchBuf] // left by compressors that ended, at most GOMAXPROCS
 }
+
+// scratchBuf is a compressor's scratch buffer.
+type scratchBuf struct{ b []byte }
 
 // encodingState is a writer's part in the compressors, under their mutex.
 type encodingState struct {
@@ -71,67 +84,120 @@ func (w *Writer) lineUpLocked() {
 }
 
 // compressFrames is one compressor: it encodes frames, a writer's at a time in
-// turn, until no frame waits.
+// turn, until no frame waits, into the scratch buffer it takes from the
+// pool when it starts and leaves there when it ends.
 func compressFrames() {
 	c := &compressors
 	c.mu.Lock()
+	scratch := takeScratch()
 	for len(c.line) > 0 {
 		w := c.line[0]
-		c.line[0] = nil
-		c.line = c.line[1:]
+		c.line = slices.Delete(c.line, 0, 1) // in place: the array serves on
 		w.encoding.inLine = false
 		f := w.encoding.waiting[0]
-		w.encoding.waiting = w.encoding.waiting[1:]
+		w.encoding.waiting = slices.Delete(w.encoding.waiting, 0, 1)
 		w.encoding.taken++
 		w.lineUpLocked()
 		c.mu.Unlock()
 
-		w.encodeFrame(f)
+		scratch.b = w.encodeFrame(f, scratch.b)
 
 		c.mu.Lock()
 		w.encoding.taken--
 		w.lineUpLocked()
 	}
 	c.running--
+	leaveScratch(scratch)
 	c.mu.Unlock()
 }
 
-// encodeFrame compresses f.buf into f.encoded and gives f.buf back: from now
-// on the frame holds only its encoded bytes. A frame whose encoding is much
-// smaller than the room the codec asked for moves to a buffer that fits.
-// A spooled frame also gets the CRC-64 of its encoding here, in parallel,
-// which the record of its append needs. Once the writer is aborted, frames
-// are not encoded, and a frame the append loop has abandoned meanwhile
-// has its buffers given back here.
-func (w *Writer) encodeFrame(f *frame) {
+// takeScratch takes the largest scratch buffer compressors left, or an
+// empty one. compressors.mu is held.
+func takeScratch() *scratchBuf {
+	c := &compressors
+	best := -1
+	var s *scratchBuf
+	for i, p := range c.scratch {
+		if o := p.Value(); o != nil && (s == nil || cap(o.b) > cap(s.b)) {
+			best, s = i, o
+		}
+	}
+	if s == nil {
+		c.scratch = c.scratch[:0]
+		return new(scratchBuf)
+	}
+	c.scratch = slices.Delete(c.scratch, best, best+1)
+	return s
+}
+
+// leaveScratch leaves s for the next compressor, if there is room among
+// those left or it is larger than one of them. compressors.mu is held.
+func leaveScratch(s *scratchBuf) {
+	c := &compressors
+	if cap(s.b) == 0 {
+		return
+	}
+	if len(c.scratch) < runtime.GOMAXPROCS(0) {
+		c.scratch = append(c.scratch, weak.Make(s))
+		return
+	}
+	for i, p := range c.scratch {
+		if o := p.Value(); o == nil || cap(o.b) < cap(s.b) {
+			c.scratch[i] = weak.Make(s)
+			return
+		}
+	}
+}
+
+// encodeFrame compresses f.buf into f.encoded and gives f.buf back: from
+// now on the frame holds only its encoded bytes. The codec encodes into
+// scratch, which encodeFrame makes half the frame's size if it is smaller
+// (log text compresses to a third and less with every codec; the codec
+// grows it for a frame that does not, and the larger one is kept). The
+// encoding is copied into the frame's own buffer with a Budget, or into a
+// buffer that fits if it is much smaller than the scratch buffer, which
+// is returned to be used again; else the encoding keeps the scratch
+// buffer and encodeFrame returns nil. A spooled frame also gets the
+// CRC-64 of its encoding here, in parallel, which the record of its
+// append needs. Once the writer is aborted, frames are not encoded, and a
+// frame the append loop has abandoned meanwhile has its buffers given
+// back here.
+func (w *Writer) encodeFrame(f *frame, scratch []byte) []byte {
 	if w.ctx.Err() != nil {
 		f.err = context.Cause(w.ctx) // not to be sent: spare the work
 		w.handBack(f)
-		return
+		return scratch
 	}
 	codec := w.cfg.codec
-	scratch := getBuffer(bufferCap(codec.MaxEncodedLen(len(f.buf)), math.MaxInt))
-	enc, err := codec.Encode(scratch, f.buf)
+	if want := bufferCap(min(codec.MaxEncodedLen(len(f.buf)), len(f.buf)/2), math.MaxInt); cap(scratch) < want {
+		putBuffer(scratch)
+		scratch = getBuffer(want)
+	}
+	enc, err := codec.Encode(scratch[:0], f.buf)
+	grown := cap(enc) > cap(scratch) // the codec needed more room: enc is a new array
 	switch fit := bufferCap(len(enc), math.MaxInt); {
 	case err != nil:
-		putBuffer(enc)
 		enc = nil
 	case w.cfg.budget != nil:
 		// The frame's draw pays for its encoding: into its own buffer, or
 		// one the budget makes within the draw.
 		dst := f.buf[:0]
 		if len(enc) > cap(dst) {
+			w.putBuf(f.buf)          // first, so that its room serves the new one
 			dst = w.getBuf(len(enc)) // the budget's buffers come in any size
-			w.putBuf(f.buf)
 		}
 		f.buf = nil
-		dst = append(dst, enc...)
-		putBuffer(enc)
-		enc = dst
+		if grown {
+			scratch = enc[:0] // the larger one, for the next frames
+		}
+		enc = append(dst, enc...)
 	case fit < cap(enc):
-		small := append(getBuffer(fit), enc...)
-		putBuffer(enc)
-		enc = small
+		if grown {
+			scratch = enc[:0]
+		}
+		enc = append(getBuffer(fit), enc...)
+	case !grown:
+		scratch = nil // the encoding keeps it
 	}
 	w.putBuf(f.buf)
 	f.buf, f.encoded, f.err = nil, enc, err
@@ -139,6 +205,7 @@ func (w *Writer) encodeFrame(f *frame) {
 		f.crc, f.hasCRC = ossapi.CRC64(enc), true
 	}
 	w.handBack(f)
+	return scratch
 }
 
 // handBack hands the frame back to the append loop, or, if the loop has

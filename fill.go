@@ -151,10 +151,7 @@ func (w *Writer) newFrameLocked(need int) (*frame, error) {
 			}
 		}
 	}
-	f.buf = w.getBuf(c)
-	if w.cfg.budget != nil {
-		f.cost = cost
-	}
+	f.buf, f.cost = w.frameBuf(c, bufferCap(need, size), cost)
 	w.startLocked(f)
 	return f, nil
 }
@@ -216,19 +213,23 @@ func (w *Writer) takeFrameLocked() (*frame, error) {
 
 // growLocked makes room in the current frame for n more bytes, which must
 // fit in FlushSize, by moving it to a buffer twice as large or more. With a
-// budget it grows only if it can draw the bytes at once, and says so.
+// budget it grows only if it can draw the bytes at once and the budget's
+// memory has room for the buffer in one piece, and says so.
 func (w *Writer) growLocked(f *frame, n int) bool {
 	c := min(max(2*cap(f.buf), bufferCap(len(f.buf)+n, w.cfg.flushSize)), w.cfg.flushSize)
+	var more int64
 	if b := w.cfg.budget; b != nil {
-		more := w.cfg.draw(c) - f.cost
+		more = w.cfg.draw(c) - f.cost
 		if !b.tryAcquire(more) {
 			return false
 		}
-		f.cost += more
 	}
-	nb := append(w.getBuf(c), f.buf...)
-	w.putBuf(f.buf)
-	f.buf = nb
+	nb, ok := w.growBuf(f.buf, c)
+	if !ok {
+		w.cfg.budget.release(more) // no room in one piece
+		return false
+	}
+	f.buf, f.cost = nb, f.cost+more
 	return true
 }
 

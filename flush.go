@@ -2,12 +2,14 @@ package ossappend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/ossappend/ossappend/internal/fastcrc"
 	"github.com/ossappend/ossappend/internal/ossapi"
 )
 
@@ -62,6 +64,7 @@ func (w *Writer) waitSettled(ctx context.Context, seq uint64) error {
 	for {
 		s.mu.Lock()
 		done, progress := s.settled >= seq, s.progress
+		s.watched = true
 		s.mu.Unlock()
 		if err := w.failure.Load(); err != nil {
 			return *err
@@ -85,8 +88,10 @@ type storing struct {
 	stored       int64         // bytes of the frames stored
 	framesStored int64         // frames stored
 	appended     int64         // bytes appended, after compression
-	progress     chan struct{} // closed and replaced when settled moves
+	progress     chan struct{} // closed and replaced when settled moves, if watched
+	watched      bool          // a waiter of Flush holds progress
 	born         []time.Time   // when the frames queued and not settled took their first byte, in order
+	bornAll      []time.Time   // the array born is in, reused from its start once born is empty
 }
 
 // wake wakes every waiter of Flush, to look at the progress again.
@@ -99,13 +104,24 @@ func (s *storing) wake() {
 // queued notes a frame queued whose first byte was accepted at born.
 func (s *storing) queued(born time.Time) {
 	s.mu.Lock()
+	if len(s.born) == cap(s.born) && len(s.born) < cap(s.bornAll) {
+		s.born = s.bornAll[:copy(s.bornAll, s.born)] // to the array's start
+	}
 	s.born = append(s.born, born)
+	if cap(s.born) > cap(s.bornAll) {
+		s.bornAll = s.born[:cap(s.born)]
+	}
 	s.mu.Unlock()
 }
 
+// wakeLocked wakes the waiters of Flush, if there are any: a frame is
+// settled without a channel made for it when nobody waits.
 func (s *storing) wakeLocked() {
-	close(s.progress)
-	s.progress = make(chan struct{})
+	if s.watched {
+		close(s.progress)
+		s.progress = make(chan struct{})
+		s.watched = false
+	}
 }
 
 // appender is the append loop's state.
@@ -125,7 +141,14 @@ type appender struct {
 	queue    <-chan *frame // the writer's queue; nil once it is closed
 	next     []*frame      // frames taken from the queue, in order, not sent yet
 	nEncoded int           // how many of next are encoded
+	group    []*frame      // the group being appended, in an array reused for the next
+	body     body          // its body, likewise
+	reqPos   int64         // the position of the append under way
 }
+
+// requests are AppendObject requests, reused: the client is done with one
+// once its call returns.
+var requests = sync.Pool{New: func() any { return new(oss.AppendObjectRequest) }}
 
 func newAppender(w *Writer, base string, at origin) *appender {
 	a := &appender{w: w, done: make(chan struct{}), queue: w.queue}
@@ -161,10 +184,10 @@ func (a *appender) run() error {
 				err = fmt.Errorf("ossappend: compress frame %d: %w", group[0].seq, group[0].err)
 			case group[0].base != a.base:
 				if err = a.roll(group[0].base); err == nil {
-					err = a.store(newBody(group))
+					err = a.store(a.body.of(group))
 				}
 			default:
-				err = a.store(newBody(group))
+				err = a.store(a.body.of(group))
 			}
 			if err == nil {
 				err = w.sp.remove(group)
@@ -217,21 +240,15 @@ func (a *appender) settle(f *frame, stored bool) {
 // takes: at most MaxAppendSize bytes, of one period, and no more than fit
 // in the object before it must rotate. When appends are quick, a group is
 // one frame; when frames queue up behind a slow one, the next append takes
-// them all at once. The frames of an append an earlier writer recorded in
-// the spool go together, alone, as that append was (see spooler.recorded).
-// A frame whose encoding failed, or that an aborted writer left to its
-// compressor, travels alone. nextGroup returns nil once the queue is
-// closed and empty.
+// them all at once: with a spool and no codec, every frame the spool holds
+// ready (spooler.readyBehind). The frames of an append an earlier writer
+// recorded in the spool go together, alone, as that append was (see
+// spooler.recorded). A frame whose encoding failed, or that an aborted
+// writer left to its compressor, travels alone. nextGroup returns nil once
+// the queue is closed and empty.
 func (a *appender) nextGroup() []*frame {
-	if len(a.next) == 0 {
-		if a.queue == nil {
-			return nil
-		}
-		f, ok := <-a.queue
-		if !ok {
-			return nil
-		}
-		a.next = append(a.next, f)
+	if len(a.next) == 0 && !a.receive(true) {
+		return nil
 	}
 	if last, ok := a.w.sp.recordedFrom(a.next[0]); ok {
 		return a.recordedGroup(last)
@@ -241,15 +258,15 @@ func (a *appender) nextGroup() []*frame {
 	if first.abandoned {
 		return a.cut(1)
 	}
-	n := int64(len(first.encoded))
+	n := first.sendLen()
 	limit := min(int64(a.w.cfg.maxAppendSize), a.w.cfg.maxObjectSize-a.pos)
 	k := 1
 	for first.err == nil && a.take(k) {
 		f := a.next[k]
-		if f.abandoned || f.err != nil || f.base != first.base || n+int64(len(f.encoded)) > limit {
+		if f.abandoned || f.err != nil || f.base != first.base || n+f.sendLen() > limit {
 			break
 		}
-		n += int64(len(f.encoded))
+		n += f.sendLen()
 		k++
 	}
 	return a.cut(k)
@@ -260,13 +277,7 @@ func (a *appender) nextGroup() []*frame {
 // takes them out of the spool first and at once, into frames of their own
 // (framePool.extra), however many they are.
 func (a *appender) recordedGroup(last uint64) []*frame {
-	for a.next[len(a.next)-1].spoolID < last && a.queue != nil {
-		f, ok := <-a.queue
-		if !ok {
-			a.queue = nil
-			break
-		}
-		a.next = append(a.next, f)
+	for a.next[len(a.next)-1].spoolID < last && a.receive(true) {
 	}
 	k := 0
 	for k < len(a.next) && a.next[k].spoolID <= last {
@@ -283,31 +294,51 @@ func (a *appender) recordedGroup(last uint64) []*frame {
 }
 
 // cut takes the first k frames of next, which are encoded (or abandoned),
-// as a group.
+// as a group, into an array of its own, used again for the next group.
 func (a *appender) cut(k int) []*frame {
-	group := a.next[:k:k]
-	a.next = a.next[k:]
+	a.group = append(a.group[:0], a.next[:k]...)
+	n := copy(a.next, a.next[k:])
+	clear(a.next[n:])
+	a.next = a.next[:n]
 	a.nEncoded -= k
-	return group
+	return a.group
 }
 
-// take reports whether frame i of next is there and encoded, taking
-// frames from the queue if they are waiting, without waiting for any.
-func (a *appender) take(i int) bool {
-	for len(a.next) <= i && a.queue != nil {
+// receive takes the next frame of the queue into next, waiting for it if
+// wait is set, and says whether it took one: not if the queue is closed
+// and empty, nor, without wait, if no frame is waiting in it.
+func (a *appender) receive(wait bool) bool {
+	if a.queue == nil {
+		return false
+	}
+	var f *frame
+	ok := true
+	if wait {
+		f, ok = <-a.queue
+	} else {
 		select {
-		case f, ok := <-a.queue:
-			if !ok {
-				a.queue = nil
-				return false
-			}
-			a.next = append(a.next, f)
+		case f, ok = <-a.queue:
 		default:
 			return false
 		}
 	}
-	if len(a.next) <= i {
+	if !ok {
+		a.queue = nil
 		return false
+	}
+	a.w.sp.took(f)
+	a.next = append(a.next, f)
+	return true
+}
+
+// take reports whether frame i of next is there and encoded, taking
+// frames from the queue if they are waiting, or on their way from the
+// spool, without waiting for any other.
+func (a *appender) take(i int) bool {
+	for len(a.next) <= i {
+		if !a.receive(false) && !(a.w.sp.readyBehind() && a.receive(true)) {
+			return false
+		}
 	}
 	for a.nEncoded <= i {
 		if !a.w.compressed {
@@ -388,6 +419,10 @@ func (a *appender) store(b *body) error {
 		}
 		res, err := a.append(b)
 		sentB = true
+		var unread *unreadBody
+		if errors.As(err, &unread) {
+			return err // it fails the same way every time
+		}
 		if err == nil {
 			if err := ossapi.CheckAnswer(res.Headers); err != nil {
 				return fmt.Errorf("ossappend: append %s/%s at %d: %w", w.bucket, a.key, a.pos, err)
@@ -402,9 +437,16 @@ func (a *appender) store(b *body) error {
 				}
 				continue
 			}
-			crc, perr := strconv.ParseUint(oss.ToString(res.HashCRC64), 10, 64)
-			a.advance(b.n, crc, perr == nil)
-			return nil
+			var crc uint64
+			perr := errNoCRC
+			if res.HashCRC64 != nil {
+				crc, perr = strconv.ParseUint(*res.HashCRC64, 10, 64)
+			}
+			err = a.checkCRC(b, crc, perr == nil)
+			if err == nil {
+				a.advance(b.n, crc, perr == nil)
+				return nil
+			}
 		}
 		switch ossapi.Classify(err) {
 		case ossapi.TooLarge:
@@ -438,27 +480,47 @@ func (a *appender) store(b *body) error {
 	}
 }
 
+// checkCRC checks crc, the object's CRC-64 as OSS answered an append of
+// b, if OSS answered one and the writer knows the object's before: it
+// must be that CRC-64 combined with the body's. Else the object held
+// other bytes than the writer believes stored, or the body was damaged on
+// its way: checkCRC says so as the SDK's own check would, which the
+// append does not ask for (see append).
+func (a *appender) checkCRC(b *body, crc uint64, known bool) error {
+	if !known || !a.crcKnown {
+		return nil
+	}
+	if want := fastcrc.Combine(a.crc, b.CRC64(), uint64(b.n)); crc != want {
+		return fmt.Errorf("crc is inconsistent, client %d, server %d", want, crc)
+	}
+	return nil
+}
+
+// errNoCRC stands for the CRC-64 of an answer without one.
+var errNoCRC = errors.New("no CRC-64")
+
 // append sends one AppendObject request for b at a.pos.
 func (a *appender) append(b *body) (*oss.AppendObjectResult, error) {
 	w := a.w
-	pos := a.pos
+	a.reqPos = a.pos
 	body := b.reader()
 	defer body.end()
-	req := &oss.AppendObjectRequest{
+	req := requests.Get().(*oss.AppendObjectRequest)
+	defer requests.Put(req)
+	*req = oss.AppendObjectRequest{
 		Bucket:   &w.bucket,
 		Key:      &a.key,
-		Position: &pos,
+		Position: &a.reqPos,
 		Body:     body,
 	}
-	if a.crcKnown {
-		// The SDK checks the object's new CRC-64 against this combined
-		// with the body's, end to end.
-		req.InitHashCRC64 = oss.Ptr(strconv.FormatUint(a.crc, 10))
-	}
+	// The SDK would check the object's new CRC-64 against the body's
+	// combined with InitHashCRC64, computing the body's with hash/crc64 as
+	// it reads it; store checks it instead, with the body's CRC-64 taken
+	// several times faster (or known already, for a spool's frames).
 	if o := w.cfg.object; o != nil {
 		req.TrafficLimit, req.RequestPayer = o.TrafficLimit, o.RequestPayer
 	}
-	if pos == 0 {
+	if a.reqPos == 0 {
 		w.cfg.createParams(req)
 	}
 	w.date(&req.RequestCommon)
@@ -474,6 +536,10 @@ func (a *appender) append(b *body) (*oss.AppendObjectResult, error) {
 		res, err = w.client.AppendObject(w.ctx, req, ossapi.NoSDKRetry)
 		return err
 	})
+	if ferr := body.failure(); ferr != nil {
+		// The request was cut short: it did not land.
+		return nil, &unreadBody{ferr}
+	}
 	return res, err
 }
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/ossappend/ossappend/internal/fastcrc"
 	"github.com/ossappend/ossappend/internal/ossapi"
 	"github.com/ossappend/ossappend/internal/spool"
 )
@@ -67,6 +67,9 @@ func (sp *spooler) recover() error {
 		w.fill.queued++
 		w.fill.written += f.Len
 		sp.waiting = append(sp.waiting, spooled{id: f.ID, seq: w.fill.queued, base: f.Base, n: f.Len})
+		if sp.direct() {
+			sp.ready.Add(1)
+		}
 	}
 	sp.counts.recovered = int64(len(frames))
 	return nil
@@ -87,7 +90,7 @@ func (sp *spooler) legacyBodyCRC(ra *recordedAppend, frames []spool.Frame) error
 		if buf, err = sp.s.Read(f.ID, buf[:0]); err != nil {
 			return fmt.Errorf("spool: %w", err)
 		}
-		crc = oss.CRC64Combine(crc, ossapi.CRC64(buf), uint64(len(buf)))
+		crc = fastcrc.Combine(crc, ossapi.CRC64(buf), uint64(len(buf)))
 		n++
 	}
 	if n != ra.in.Last-ra.in.First+1 {

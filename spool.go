@@ -2,6 +2,7 @@ package ossappend
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -19,12 +20,22 @@ import (
 // into it and commits, which survives the death of the process. A frame
 // queued goes to the finisher, a goroutine that finishes it on disk (its
 // checksum taken off the writer's lock) and hands it to the loader, a
-// goroutine that reads it back into one of the writer's MaxInflight+1
-// frames when the pipeline has room, so that frames wait on disk, not in
-// memory, while OSS is slow or down. Before each append the append loop
-// records what the append assumes; once it is settled, the frames' files
-// go. A writer opened on the spool again sends what is left, in order,
-// before anything new (recovery.go).
+// goroutine that hands it on to the pipeline. Frames wait on disk, not in
+// memory, while OSS is slow or down.
+//
+// Without a codec a frame is sent as it is in the spool: from the map the
+// spool keeps of it, or read from its file as the request sends it, in
+// frames of the writer's own outside its pool (framePool.extra), so that
+// an append carries every frame the spool holds ready, up to
+// MaxAppendSize, whatever MaxInflight and the Budget allow in memory: the
+// finisher takes each frame's CRC-64 for the record of its append. With a
+// codec the loader reads a frame back into one of the writer's
+// MaxInflight+1 frames when the pipeline has room, for the compressors,
+// whose encoding needs the memory anyway.
+//
+// Before each append the append loop records what the append assumes;
+// once it is settled, the frames' files go. A writer opened on the spool
+// again sends what is left, in order, before anything new (recovery.go).
 
 // spooler is a writer's spool and the frames waiting in it.
 type spooler struct {
@@ -41,6 +52,11 @@ type spooler struct {
 	finished bool          // the finisher has finished the last frame, or stopped
 	freed    chan struct{} // closed and replaced when frames are removed
 
+	// ready counts the frames finished, or recovered, that the append loop
+	// has not taken from the queue yet, when the spool sends its frames
+	// itself (direct): while it is above 0, a frame is on its way.
+	ready atomic.Int64
+
 	// recorded is the append an earlier writer recorded last, when some of
 	// its frames are left (recovery.go). The loader and the append loop
 	// read it; the append loop clears it once its frames are settled.
@@ -54,11 +70,13 @@ type spooler struct {
 
 // spooled is a frame in the spool, on its way to the loader.
 type spooled struct {
-	id   uint64
-	seq  uint64
-	base string
-	n    int64
-	file *spool.Filling // until the finisher has finished it
+	id     uint64
+	seq    uint64
+	base   string
+	n      int64
+	file   *spool.Filling // until the finisher has finished it
+	crc    uint64         // the CRC-64 of its bytes, if hasCRC (direct)
+	hasCRC bool
 }
 
 // spoolCounts are a spool's counters (Stats).
@@ -88,6 +106,23 @@ func openSpool(w *Writer, key string) (*spooler, error) {
 		return nil, err
 	}
 	return sp, nil
+}
+
+// direct says whether the spool sends its frames itself, from its maps
+// and files, without the writer's memory: without a codec.
+func (sp *spooler) direct() bool { return sp != nil && !sp.w.compressed }
+
+// readyBehind says whether frames the spool holds ready are on their way
+// to the append loop, which the loader hands on without waiting for
+// anything but the append loop: then the append loop may wait for them
+// to join the append it is making up.
+func (sp *spooler) readyBehind() bool { return sp.direct() && sp.ready.Load() > 0 }
+
+// took notes that the append loop has taken f from the queue.
+func (sp *spooler) took(*frame) {
+	if sp.direct() {
+		sp.ready.Add(-1)
+	}
 }
 
 // start starts the finisher and the loader.
@@ -217,6 +252,10 @@ func (sp *spooler) finisher() error {
 		sp.filled[0] = spooled{}
 		sp.filled = sp.filled[1:]
 		sp.mu.Unlock()
+		if sp.direct() {
+			// The record of its append needs the CRC-64 of what is sent.
+			next.crc, next.hasCRC = ossapi.CRC64(next.file.Data()), true
+		}
 		if err := next.file.Finish(); err != nil {
 			w.fail(fmt.Errorf("ossappend: spool: %w", err))
 			return nil
@@ -224,18 +263,21 @@ func (sp *spooler) finisher() error {
 		next.file = nil
 		sp.mu.Lock()
 		sp.waiting = append(sp.waiting, next)
+		if sp.direct() {
+			sp.ready.Add(1)
+		}
 		sp.wakeLocked()
 		sp.mu.Unlock()
 	}
 }
 
-// loader reads the frames finished in the spool back, in order, into the
-// writer's frames as they come free, and hands them on to the pipeline.
-// The frames of a recorded append go into frames of their own, so that
-// they go out together however many they are (framePool.extra). It
-// closes the pipeline's queue when the spool has no more, or when the
-// writer has failed or is aborted: frames left on disk then wait for the
-// next writer on the spool.
+// loader hands the frames finished in the spool on to the pipeline, in
+// order: as they are, without a codec (direct); else read back into the
+// writer's frames as they come free, and the frames of a recorded append
+// into frames of their own, so that they go out together however many
+// they are (framePool.extra). It closes the pipeline's queue when the
+// spool has no more, or when the writer has failed or is aborted: frames
+// left on disk then wait for the next writer on the spool.
 func (sp *spooler) loader() error {
 	w := sp.w
 	defer close(w.queue)
@@ -253,43 +295,100 @@ func (sp *spooler) loader() error {
 		sp.mu.Unlock()
 
 		var f *frame
-		c := bufferCap(int(next.n), math.MaxInt) // larger than FlushSize, if an earlier writer's was
-		if sp.isRecorded(next.id) {
-			f = w.frames.extra() // outside the pool and the budget too
+		var err error
+		if sp.direct() {
+			f, err = sp.sendable(next)
 		} else {
-			if f = w.frames.get(w.ctx.Done()); f == nil {
-				return nil // aborted
-			}
-			if b := w.cfg.budget; b != nil {
-				cost := min(w.cfg.draw(c), b.limit) // what could never be drawn would wait forever
-				if !b.acquire(w.ctx, cost) {
-					w.frames.put(f)
-					return nil
-				}
-				f.cost = cost
-			}
+			f, err = sp.load(next)
 		}
-		buf, err := sp.s.Read(next.id, w.getBuf(c))
 		if err != nil {
-			w.putBuf(buf)
-			if b := w.cfg.budget; b != nil {
-				b.release(f.cost)
-			}
-			w.frames.put(f)
 			w.fail(fmt.Errorf("ossappend: spool: read frame %d: %w", next.id, err))
 			return nil
 		}
-		f.buf, f.n, f.seq, f.base, f.spoolID = buf, len(buf), next.seq, next.base, next.id
-		if !w.compressed {
-			// The record of its append needs the CRC-64 of what is sent;
-			// a compressor takes it of an encoding.
-			f.crc, f.hasCRC = ossapi.CRC64(buf), true
+		if f == nil {
+			return nil // aborted
 		}
 		sp.mu.Lock()
 		sp.waiting = sp.waiting[1:]
 		sp.mu.Unlock()
-		w.handOn(f)
+		if sp.direct() {
+			w.queue <- f // the append loop takes every frame until the queue closes
+		} else {
+			w.handOn(f)
+		}
 	}
+}
+
+// sendable makes next a frame to send as it is in the spool: from the map
+// the spool keeps of it, or from its file, with the CRC-64 the record of
+// its append needs (taken by the finisher, or now for a frame an earlier
+// writer left, reading its file through, checked).
+func (sp *spooler) sendable(next spooled) (*frame, error) {
+	f := &frame{extra: true, n: int(next.n), seq: next.seq, base: next.base, spoolID: next.id}
+	if f.encoded = sp.s.View(next.id); f.encoded == nil {
+		f.onFile = sp.s
+	}
+	f.crc, f.hasCRC = next.crc, true
+	switch {
+	case next.hasCRC:
+	case f.encoded != nil:
+		f.crc = ossapi.CRC64(f.encoded)
+	default:
+		r, err := sp.s.Reader(next.id, next.n)
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		chunk := chunks.Get().(*[readChunk]byte)
+		defer chunks.Put(chunk)
+		f.crc = 0
+		for {
+			k, err := r.Read(chunk[:])
+			f.crc = ossapi.UpdateCRC64(f.crc, chunk[:k])
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return f, nil
+}
+
+// load reads next back into one of the writer's frames, waiting for one
+// and for the budget (a frame of a recorded append has one of its own,
+// outside both), or returns nil if the writer is aborted first.
+func (sp *spooler) load(next spooled) (*frame, error) {
+	w := sp.w
+	var f *frame
+	c := bufferCap(int(next.n), math.MaxInt) // larger than FlushSize, if an earlier writer's was
+	if sp.isRecorded(next.id) {
+		f = w.frames.extra() // outside the pool and the budget too
+	} else {
+		if f = w.frames.get(w.ctx.Done()); f == nil {
+			return nil, nil
+		}
+		if b := w.cfg.budget; b != nil {
+			cost := min(w.cfg.draw(c), b.limit) // what could never be drawn would wait forever
+			if !b.acquire(w.ctx, cost) {
+				w.frames.put(f)
+				return nil, nil
+			}
+			f.cost = cost
+		}
+	}
+	buf, err := sp.s.Read(next.id, w.getBuf(c))
+	if err != nil {
+		w.putBuf(buf)
+		if b := w.cfg.budget; b != nil {
+			b.release(f.cost)
+		}
+		w.frames.put(f)
+		return nil, err
+	}
+	f.buf, f.n, f.seq, f.base, f.spoolID = buf, len(buf), next.seq, next.base, next.id
+	return f, nil
 }
 
 // record records, before an append of b at pos of key, what it assumes,

@@ -215,9 +215,27 @@ func CodecFrames(codec compress.Codec, frameSize int) BulkPeer {
 // opts) over the SDK and loopback to srv, under the given name; the object
 // is read back and compared.
 func CopyToOSS(srv *osstest.Server, name, key string, opts ...ossappend.Option) BulkPeer {
+	return copyToOSS(srv, name, key, false, opts...)
+}
+
+// CopyToOSSSpooled is CopyToOSS with a spool in a fresh temporary
+// directory, made before the clock starts and removed after it stops.
+func CopyToOSSSpooled(srv *osstest.Server, name, key string, opts ...ossappend.Option) BulkPeer {
+	return copyToOSS(srv, name, key, true, opts...)
+}
+
+func copyToOSS(srv *osstest.Server, name, key string, spool bool, opts ...ossappend.Option) BulkPeer {
 	return BulkPeer{name, func(src []byte) (BulkResult, error) {
 		c := srv.Client()
 		srv.ResetCounts()
+		if spool {
+			dir, err := os.MkdirTemp("", "ossbench-spool-")
+			if err != nil {
+				return BulkResult{}, err
+			}
+			defer os.RemoveAll(dir)
+			opts = append(opts[:len(opts):len(opts)], ossappend.WithSpool(dir))
+		}
 		var w *ossappend.Writer
 		r, err := timed(name, int64(len(src)), func() (int64, error) {
 			var err error

@@ -10,13 +10,16 @@
 //   - hotpath.go: 128-byte writes into a writer whose appends cost nothing
 //     (scenario 1).
 //   - network.go: slog JSON lines into an osstest server over loopback with
-//     injected latency (scenario 2).
+//     injected latency (scenario 2); cpusplit.go tells the peer's CPU
+//     from the rest of the process's.
 //   - bulk.go: io.Copy of log text, in memory and over loopback
 //     (scenario 3).
 //   - memory.go: peak heap while streaming gigabytes (scenario 4).
 //   - frames.go: compression ratio and speed by frame size (scenario 5).
 //   - local.go: peak memory of the ossappend command piping and reading a
-//     gigabyte with its embedded server, --local (scenario 6).
+//     gigabyte with its embedded server, --local (scenario 6);
+//     throughput.go: its rate and CPU piping a file, beside cat and zstd
+//     -T0 of the same file (scenario 6b).
 //   - many.go: thousands of writers on one client, flushed and idle, then
 //     a tenth of them streaming within a shared budget (scenario 7).
 //   - recovery.go: a writer opened on a spool that an abandoned writer

@@ -43,7 +43,8 @@ var crcTable = crc64.MakeTable(crc64.ECMA)
 //
 // With Keep the client also keeps the objects' bytes, for tests; with Dir
 // it keeps them in files in that directory instead, one per key, off the
-// heap, so that a run whose heap is measured can still be checked. With
+// heap, so that a run whose heap is measured can still be checked: up to
+// 256 of them open at once, until Close. With
 // Latency each append waits that long before it is applied, outside the
 // client's lock, as a round trip to OSS would.
 type Instant struct {
@@ -53,6 +54,8 @@ type Instant struct {
 	Latency time.Duration
 
 	mu      sync.Mutex
+	tee     tee              // the body's two destinations, under mu
+	open    []*instantObject // objects whose files are open, oldest first
 	objects map[string]*instantObject
 	order   []string // keys in the order they were created
 	appends int64
@@ -63,7 +66,61 @@ type instantObject struct {
 	size int64
 	crc  uint64
 	data []byte
+	file *os.File // open, with Dir; nil once closed to keep few open
 }
+
+// maxOpenFiles is how many objects' files an Instant with Dir keeps open;
+// beyond, it closes the one opened longest ago.
+const maxOpenFiles = 256
+
+// fileLocked returns o's file, opening it if it is not open. c.mu is held.
+func (c *Instant) fileLocked(o *instantObject, key string) (*os.File, error) {
+	if o.file != nil {
+		return o.file, nil
+	}
+	if len(c.open) == maxOpenFiles {
+		old := c.open[0]
+		c.open = append(c.open[:0], c.open[1:]...)
+		if err := old.file.Close(); err != nil {
+			return nil, err
+		}
+		old.file = nil
+	}
+	f, err := os.OpenFile(c.path(key), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	o.file = f
+	c.open = append(c.open, o)
+	return f, nil
+}
+
+// Close closes the objects' files an Instant with Dir keeps open.
+func (c *Instant) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for _, o := range c.open {
+		errs = append(errs, o.file.Close())
+		o.file = nil
+	}
+	c.open = nil
+	return errors.Join(errs...)
+}
+
+// tee writes to a and to b, as io.MultiWriter does without allocating:
+// the client keeps one, used under its lock.
+type tee struct{ a, b io.Writer }
+
+func (t *tee) Write(p []byte) (int, error) {
+	if _, err := t.a.Write(p); err != nil {
+		return 0, err
+	}
+	return t.b.Write(p)
+}
+
+// timers are the timers of appends' latency, reused.
+var timers sync.Pool
 
 var _ ossappend.Client = (*Instant)(nil)
 
@@ -91,13 +148,20 @@ func (c *Instant) HeadObject(ctx context.Context, req *oss.HeadObjectRequest, _ 
 // length, and answers 409 PositionNotEqualToLength otherwise.
 func (c *Instant) AppendObject(ctx context.Context, req *oss.AppendObjectRequest, _ ...func(*oss.Options)) (*oss.AppendObjectResult, error) {
 	if c.Latency > 0 {
-		t := time.NewTimer(c.Latency)
+		t, _ := timers.Get().(*time.Timer)
+		if t == nil {
+			t = time.NewTimer(c.Latency)
+		} else {
+			t.Reset(c.Latency)
+		}
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
+			timers.Put(t)
 			return nil, ctx.Err()
 		}
+		timers.Put(t)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -117,22 +181,19 @@ func (c *Instant) AppendObject(ctx context.Context, req *oss.AppendObjectRequest
 		h = crc64.New(crcTable)
 		sink = h
 	}
-	var file *os.File
 	switch {
 	case c.Dir != "":
-		f, err := os.OpenFile(c.path(key), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		f, err := c.fileLocked(o, key)
 		if err != nil {
 			return nil, err
 		}
-		file = f
-		sink = io.MultiWriter(sink, f)
+		c.tee = tee{sink, f}
+		sink = &c.tee
 	case c.Keep:
-		sink = io.MultiWriter(sink, (*appendTo)(&o.data))
+		c.tee = tee{sink, (*appendTo)(&o.data)}
+		sink = &c.tee
 	}
 	n, err := io.Copy(sink, req.Body)
-	if file != nil {
-		err = errors.Join(err, file.Close())
-	}
 	if err != nil {
 		return nil, err
 	}

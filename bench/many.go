@@ -42,6 +42,9 @@ type ManyResult struct {
 	Counts      Counts        // all writers'
 	BudgetWaits int64         // all writers' Stats().BudgetWaits
 	Stream      time.Duration // the busy writers' streaming, from first Write to last
+	StreamAlloc uint64        // heap bytes allocated while they streamed and closed
+	StreamGCs   uint64        // garbage collections meanwhile
+	Budget      int64         // the memory of the Budget's buffers at the end (Budget.Memory): outside the heap
 }
 
 // StreamMBps is the busy writers' input per second, together.
@@ -81,9 +84,12 @@ func ManyWriters(block []byte, cfg ManyConfig) (ManyResult, error) {
 	}
 	defer os.RemoveAll(dir)
 	c := &Instant{Dir: dir, Latency: cfg.Latency}
+	defer c.Close()
 	opts := []ossappend.Option{ossappend.WithCodec(cfg.Codec)}
+	var budget *ossappend.Budget
 	if cfg.Budget > 0 {
-		opts = append(opts, ossappend.WithBudget(ossappend.NewBudget(cfg.Budget)))
+		budget = ossappend.NewBudget(cfg.Budget)
+		opts = append(opts, ossappend.WithBudget(budget))
 	}
 	key := func(i int) string { return fmt.Sprintf("many/%05d.log", i) }
 	written := make([]int, cfg.Writers) // lines each writer wrote
@@ -125,6 +131,7 @@ func ManyWriters(block []byte, cfg ManyConfig) (ManyResult, error) {
 	runtime.GC()
 	r.FlushedHeap = int64(readHeap()) - int64(h.base)
 
+	a0, g0c := readAllocs()
 	start := time.Now()
 	release, err = each(cfg.Busy, cfg.Busy, func(i int) error {
 		var n int64
@@ -141,6 +148,12 @@ func ManyWriters(block []byte, cfg ManyConfig) (ManyResult, error) {
 	r.Stream = time.Since(start)
 	release()
 	err = errors.Join(err, closeAll())
+	a1, g1c := readAllocs()
+
+	r.StreamAlloc, r.StreamGCs = a1-a0, g1c-g0c
+	if budget != nil {
+		r.Budget = budget.Memory()
+	}
 	r.PeakHeap = h.Stop()
 	r.PeakLive = h.LivePeak()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/metrics"
 	"sync"
@@ -27,6 +28,14 @@ type heapSampler struct {
 	base, peak         uint64
 	liveBase, livePeak uint64
 	stop, done         chan struct{}
+}
+
+// readAllocs reads the heap bytes allocated and the garbage collections
+// completed since the process started.
+func readAllocs() (bytes, gcs uint64) {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64(), s[1].Value.Uint64()
 }
 
 func readHeap() uint64 {
@@ -94,16 +103,45 @@ const MemBound = (ossappend.DefaultMaxInflight+2)*ossappend.DefaultFlushSize + 1
 // block bytes, repeated, made before the baseline is taken. The byte count
 // the client got is checked.
 func Memory(block []byte, volume int64, useCopy bool) (MemResult, error) {
+	return memory(block, volume, useCopy, 0)
+}
+
+// MemorySpooled is Memory by io.Copy into a writer with a spool in a fresh
+// temporary directory (made before the baseline, removed after), whose
+// client takes latency to answer each append, so that frames wait in the
+// spool and go out many to an append.
+func MemorySpooled(block []byte, volume int64, latency time.Duration) (MemResult, error) {
+	return memory(block, volume, true, latency)
+}
+
+// memSpoolPath is the path of MemorySpooled's rows.
+func memSpoolPath(latency time.Duration) string {
+	return fmt.Sprintf("io.Copy (ReadFrom), spool, appends of %d ms", latency.Milliseconds())
+}
+
+// memory is Memory, with a spool and a client of that latency if latency
+// is above 0.
+func memory(block []byte, volume int64, useCopy bool, latency time.Duration) (MemResult, error) {
 	path := "Write (one line per call)"
 	if useCopy {
 		path = "io.Copy (ReadFrom)"
 	}
+	var opts []ossappend.Option
+	if latency > 0 {
+		path = memSpoolPath(latency)
+		dir, err := os.MkdirTemp("", "ossbench-spool-")
+		if err != nil {
+			return MemResult{}, err
+		}
+		defer os.RemoveAll(dir)
+		opts = append(opts, ossappend.WithSpool(dir))
+	}
 	r := MemResult{Path: path, Volume: volume, Bound: MemBound}
 	lines := bytes.SplitAfter(block, []byte("\n"))
-	c := &Instant{}
+	c := &Instant{Latency: latency}
 	h := startHeapSampler(time.Millisecond)
 	start := time.Now()
-	w, err := ossappend.NewWriter(context.Background(), c, "bench", "mem.log")
+	w, err := ossappend.NewWriter(context.Background(), c, "bench", "mem.log", opts...)
 	if err != nil {
 		h.Stop()
 		return r, err

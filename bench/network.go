@@ -32,7 +32,7 @@ func NetPeers() []NetPeer {
 		{oursNet, openOursNet(compress.None())},
 		{oursNetZstd, openOursNet(compress.Zstd(compress.DefaultZstdLevel))},
 		{"AppendOnlyFile (one append per line)", openAOF},
-		{"bufio.Writer 256 KiB → AppendOnlyFile", openBufioAOF},
+		{netBufio, openBufioAOF},
 		{"zap BufferedWriteSyncer 256 KiB, 1 s → AppendOnlyFile", openZapAOF},
 	}
 }
@@ -88,6 +88,8 @@ type NetResult struct {
 	Others  float64       // cores other work took during the run (see cpuMeter)
 	CPU     float64       // the process's user and system seconds during the run
 	CPUOK   bool          // CPU could be read (getrusage, Unix only)
+	PeerCPU float64       // of it, the peer's goroutines' (and slog's), from a CPU profile (see cpuSplit)
+	PeerOK  bool          // PeerCPU could be had: no other CPU profile ran
 }
 
 // LinesPerSec is the lines logged per second of the whole run, the final
@@ -99,6 +101,9 @@ func (r NetResult) Counts() Counts { return Counts{Appends: r.Appends, Frames: r
 
 // CPUPerGiB formats the process's CPU seconds per GiB logged, or "n/a".
 func (r NetResult) CPUPerGiB() string { return cpuPerGiB(r.CPU, r.CPUOK, r.Bytes) }
+
+// PeerCPUPerGiB formats the peer's CPU seconds per GiB logged, or "n/a".
+func (r NetResult) PeerCPUPerGiB() string { return cpuPerGiB(r.PeerCPU, r.PeerOK, r.Bytes) }
 
 // cpuPerGiB formats seconds of CPU per GiB of bytes, or "n/a".
 func cpuPerGiB(seconds float64, ok bool, bytes int64) string {
@@ -121,25 +126,43 @@ func Network(srv *osstest.Server, wl *Workload, p NetPeer, latency, d time.Durat
 	}
 	defer srv.SetFaults(1)
 	c := srv.Client()
-	w, closeFn, err := p.Open(c, key)
-	if err != nil {
-		return res, fmt.Errorf("%s: open: %w", p.Name, err)
+	var w io.Writer
+	var cw *countingWriter
+	var m cpuMeter
+	var start time.Time
+	err := errors.New("not run")
+	split := startCPUSplit()
+	// The peer, its goroutines and slog carry the label; osstest's and the
+	// garbage collector's background workers do not.
+	labeled(func(ctx context.Context) {
+		var closeFn func() error
+		w, closeFn, err = p.Open(c, key)
+		if err != nil {
+			err = fmt.Errorf("%s: open: %w", p.Name, err)
+			return
+		}
+		srv.ResetCounts()
+		cw = &countingWriter{w: w}
+		logger := slog.New(slog.NewJSONHandler(cw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		m = readCPU()
+		start = time.Now()
+		for time.Since(start) < d {
+			wl.Log(ctx, logger, int(res.Lines))
+			res.Lines++
+		}
+		closing := time.Now()
+		err = closeFn()
+		res.Close = time.Since(closing)
+		res.Elapsed = time.Since(start)
+		res.CPU, res.CPUOK = m.selfCPU()
+	})
+	if side, _, serr := split.stop(); serr == nil {
+		res.PeerCPU, res.PeerOK = side.Seconds(), true
 	}
-	srv.ResetCounts()
-	cw := &countingWriter{w: w}
-	logger := slog.New(slog.NewJSONHandler(cw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if cw == nil {
+		return res, err
+	}
 	ctx := context.Background()
-	m := readCPU()
-	start := time.Now()
-	for time.Since(start) < d {
-		wl.Log(ctx, logger, int(res.Lines))
-		res.Lines++
-	}
-	closing := time.Now()
-	err = closeFn()
-	res.Close = time.Since(closing)
-	res.Elapsed = time.Since(start)
-	res.CPU, res.CPUOK = m.selfCPU()
 	res.Others = m.othersCores()
 	res.Bytes = cw.n
 	res.Appends = srv.Counts().Requests["AppendObject"]

@@ -134,6 +134,9 @@ func ratio(ours, peer float64) string {
 // mib formats a byte count in MiB.
 func mib(n float64) string { return num(n/(1<<20)) + " MiB" }
 
+// kib formats a number of bytes in KiB.
+func kib(n float64) string { return num(n/(1<<10)) + " KiB" }
+
 // median is the median of xs (the mean of the middle two for an even
 // count); it does not reorder xs.
 func median(xs []float64) float64 {

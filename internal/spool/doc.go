@@ -10,6 +10,8 @@
 //	err = f.Commit(f.Buf)     // p survives the death of the process
 //	err = f.Finish()          // the frame is queued
 //	data, err := s.Read(f.ID, nil)
+//	view := s.View(f.ID)      // or its map, without a copy, if the spool keeps it
+//	r, err := s.Reader(f.ID, n) // or streamed from its file, checked as it is read
 //	err = s.Record(intent)    // before each append, durably
 //	err = s.Remove(f.ID)      // once the append is settled
 //	err = s.Sync()            // committed bytes survive a power loss too
@@ -118,7 +120,10 @@
 // the data matching its CRC; otherwise it fails with ErrDamaged. A frame
 // this spool finished and whose map it still keeps is copied from the map
 // instead: those are the bytes Finish has just checksummed, and nothing
-// writes to them since.
+// writes to them since. View gives those bytes without a copy; a Reader
+// streams a frame from its file with Read's checks, the data's as the
+// last bytes are read, so that a request that sends them fails before it
+// is whole.
 //
 // # Intent record
 //
@@ -141,8 +146,10 @@
 // frames at the same place: any of them may still land. Version 1 had no
 // earlier bodies and its CRC-32C at 1100; it is still read (Legacy). The
 // newest valid record (highest generation) is Recovered().Intent. A slot
-// of zeros was never written. Frames removed before a Record stay
-// removed once it returns: Record syncs the frames directory first.
+// of zeros was never written. A record of an append says that the frames
+// before its first are stored: Open deletes any of them that a power loss
+// brought back (their removal not yet durable), so Record syncs the
+// intent file alone.
 //
 // # Memory maps and spare files
 //
@@ -150,14 +157,18 @@
 // more than filling it. On Linux the spool therefore prepares the next
 // frame's file in the background (allocated, mapped, and as many pages
 // as the last frame filled, at least 256 KiB, faulted in with
-// MADV_POPULATE_WRITE), and keeps the maps of a few finished
-// frames; Remove makes up to eight of their files spare files in
-// DIR/spare, which later frames reuse with their pages still mapped (a
-// spare's map is faulted in again only beyond the page where its last
-// frame's bytes ended). A frame whose map is kept is cut to its length
-// only when the map is let go (Close, or beyond 64 MiB of maps, at least
-// two). Spare files are not frames: Used does not count them (at most
-// eight, and the one prepared ahead, of FrameSize bytes each), nor the
-// uncut part of frames whose maps are kept; Open deletes spare files and
-// cuts frames.
+// MADV_POPULATE_WRITE), and keeps the maps of the first finished frames
+// not yet removed, up to 64 MiB of maps (at least two); those View gave
+// out stay until their frames are removed. Remove makes the
+// files of removed frames spare files in DIR/spare, up to 64 MiB of them
+// (at least eight), so that the frames of a big append, removed
+// together, make the files of the next ones: later frames reuse them,
+// eight of them with their pages still mapped (a spare's map is faulted
+// in again only beyond the page where its last frame's bytes ended), the
+// others mapped and faulted in again from the page cache. The file of a
+// frame whose map is kept is cut to its length when the spool closes, if
+// the frame is still there. Spare files are not frames: Used does not
+// count them (those 64 MiB, and the one prepared ahead), nor the uncut
+// part of frames whose maps are kept; Open deletes spare files and cuts
+// frames.
 package spool

@@ -198,6 +198,10 @@ func (f *Filling) Commit(buf []byte) error {
 	return f.commit(buf)
 }
 
+// Data returns the bytes committed to the frame, in its map or its heap
+// buffer, for the caller to read until it calls Finish or Close.
+func (f *Filling) Data() []byte { return f.data[:f.n:f.n] }
+
 // commit is Commit's other paths.
 func (f *Filling) commit(buf []byte) error {
 	n := len(buf)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/ossappend/ossappend/internal/durable"
@@ -157,9 +156,14 @@ func (in *Intent) validate() error {
 }
 
 // Record stores in as the newest intent record, durably, before it
-// returns. It first makes the frames removed since the last Sync or
-// Record stay removed. Records alternate between two slots, so a record
-// torn by a crash leaves the one before it.
+// returns. Records alternate between two slots, so a record torn by a
+// crash leaves the one before it.
+//
+// A record of frames First..Last says that every frame before First is
+// done with: the caller records an append only once every frame before
+// it is stored, and removes those. Open deletes any such frame it finds,
+// one whose removal a power loss undid, so that Record need not make
+// removals durable first.
 func (s *Spool) Record(in Intent) error {
 	if err := in.validate(); err != nil {
 		return fmt.Errorf("spool %s: record intent: %w", s.dir, err)
@@ -168,18 +172,6 @@ func (s *Spool) Record(in Intent) error {
 	defer s.imu.Unlock()
 	if s.intent == nil {
 		return fmt.Errorf("spool %s: record intent: the spool is closed", s.dir)
-	}
-	s.mu.Lock()
-	dirty := s.dirDirty
-	s.dirDirty = false
-	s.mu.Unlock()
-	if dirty {
-		if err := durable.SyncDir(filepath.Join(s.dir, framesDir)); err != nil {
-			s.mu.Lock()
-			s.dirDirty = true
-			s.mu.Unlock()
-			return fmt.Errorf("spool %s: record intent: %w", s.dir, err)
-		}
 	}
 	slot := 1 - s.intents.slot
 	if s.intents.gen == 0 {

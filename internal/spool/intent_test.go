@@ -111,3 +111,30 @@ func TestIntentFormat1(t *testing.T) {
 		s.Close()
 	}
 }
+
+// Frames before those of the newest record are stored: a power loss that
+// undid their removal (Record no longer makes removals durable) brings
+// them back, and Open deletes them.
+func TestFramesBeforeTheRecordAreDeleted(t *testing.T) {
+	eachPath(t, func(t *testing.T, o Options) {
+		s := mustOpen(t, o)
+		var ids []uint64
+		for i := range 4 {
+			ids = append(ids, finished(t, s, "k", pattern(i, 0, 1000), 500, 0))
+		}
+		// Frames 1 and 2 were stored and removed, their removal lost; the
+		// append of 3 and 4 is recorded.
+		if err := s.Record(Intent{First: ids[2], Last: ids[3], Key: "k", Len: 2000}); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		s = mustOpen(t, o)
+		r := s.Recovered()
+		if got := frameIDs(r.Frames); !reflect.DeepEqual(got, ids[2:]) || len(r.Damaged) != 0 {
+			t.Fatalf("recovered frames %v (damaged %v), want %v", got, r.Damaged, ids[2:])
+		}
+		if _, err := os.Stat(s.framePath(ids[0])); !os.IsNotExist(err) {
+			t.Fatalf("the file of frame %d: %v, want it deleted", ids[0], err)
+		}
+	})
+}

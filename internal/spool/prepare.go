@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"unsafe"
 )
@@ -17,14 +18,15 @@ import (
 // frame's file prepared in the background: allocated, mapped and every
 // page faulted in, in the spare directory, so that Create only writes the
 // header and renames it. Finish keeps the maps of the last few frames,
-// and Remove makes their files spare files, up to maxSpares, so that
+// and Remove makes their files spare files, up to spareLimit, so that
 // their pages, still mapped, are filled again without a fault. Open
 // deletes whatever the spare directory holds.
 
 const (
-	spareDir  = "spare"
-	maxSpares = 8
-	keptBytes = 64 << 20 // the maps of finished frames kept, at least 2
+	spareDir   = "spare"
+	maxSpares  = 8        // spare files at least
+	spareBytes = 64 << 20 // or as many as take this much room
+	keptBytes  = 64 << 20 // the maps of finished frames kept, at least 2
 )
 
 // spare is a file to prepare again, with its map if kept.
@@ -67,8 +69,15 @@ func (s *Spool) prepareFile() prepared {
 	s.mu.Lock()
 	var p prepared
 	if n := len(s.spares); n > 0 {
-		p.path, p.m, p.n = s.spares[n-1].path, s.spares[n-1].m, s.spares[n-1].n
-		s.spares = s.spares[:n-1]
+		i := n - 1
+		for j := n - 1; j >= 0; j-- {
+			if s.spares[j].m != nil { // one still mapped first
+				i = j
+				break
+			}
+		}
+		p.path, p.m, p.n = s.spares[i].path, s.spares[i].m, s.spares[i].n
+		s.spares = slices.Delete(s.spares, i, i+1)
 	} else {
 		s.spareSeq++
 		p.path = filepath.Join(s.dir, spareDir, fmt.Sprintf("%016x", s.spareSeq))
@@ -162,25 +171,29 @@ type keptMap struct {
 	n int64
 }
 
-// keep holds on to the map of finished frame id, of n bytes, for recycle,
-// and lets go of the oldest beyond keptBytes. It reports false if it does
-// not keep it (no frame is prepared ahead).
+// keep holds on to the map of finished frame id, of n bytes, for View,
+// Read and recycle, unless the spool keeps enough maps already (keptBytes
+// of them, at least two): the frames that wait longest, the next to be
+// sent, keep theirs. It reports false if it does not keep it (or no frame
+// is prepared ahead).
 func (s *Spool) keep(id uint64, m *mapping, n int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ahead == nil || s.closed {
+	if s.ahead == nil || s.closed || len(s.kept) >= max(2, keptBytes/len(m.b)) {
 		return false
 	}
 	s.kept[id] = keptMap{m: m, n: n}
-	s.keptOrder = append(s.keptOrder, id)
-	for len(s.keptOrder) > max(2, keptBytes/len(m.b)) {
-		if k, ok := s.kept[s.keptOrder[0]]; ok {
-			s.letGo(s.keptOrder[0], k)
-			delete(s.kept, s.keptOrder[0])
-		}
-		s.keptOrder = s.keptOrder[1:]
-	}
 	return true
+}
+
+// unkeepLocked takes frame id's map out of those kept, if it is there.
+// s.mu is held.
+func (s *Spool) unkeepLocked(id uint64) (keptMap, bool) {
+	k, ok := s.kept[id]
+	if ok {
+		delete(s.kept, id)
+	}
+	return k, ok
 }
 
 // letGo unmaps a kept map and cuts its frame's file, as Finish would
@@ -191,14 +204,14 @@ func (s *Spool) letGo(id uint64, k keptMap) {
 	_ = os.Truncate(s.framePath(id), pageSize+k.n)
 }
 
-// recycle makes a removed frame's file a spare, if fewer than maxSpares
+// recycle makes a removed frame's file a spare, if fewer than spareLimit
 // are kept; it reports false if the file is not kept. The frame's map,
 // if kept, goes with it, or is released.
 func (s *Spool) recycle(id uint64) (bool, error) {
 	s.mu.Lock()
-	m, filled := s.kept[id].m, int(s.kept[id].n)
-	delete(s.kept, id)
-	if s.ahead == nil || len(s.spares) >= maxSpares {
+	k, _ := s.unkeepLocked(id)
+	m, filled := k.m, int(k.n)
+	if s.ahead == nil || len(s.spares) >= s.spareLimit() {
 		s.mu.Unlock()
 		if m != nil {
 			m.unmap()
@@ -207,7 +220,19 @@ func (s *Spool) recycle(id uint64) (bool, error) {
 	}
 	s.spareSeq++
 	path := filepath.Join(s.dir, spareDir, fmt.Sprintf("%016x", s.spareSeq))
+	mapped := 0
+	for _, sp := range s.spares {
+		if sp.m != nil {
+			mapped++
+		}
+	}
 	s.mu.Unlock()
+	if m != nil && mapped >= maxSpares {
+		// Beyond maxSpares the file is kept, not its map: its pages
+		// would count in the process's resident memory.
+		m.unmap()
+		m, filled = nil, 0
+	}
 	err := os.Rename(s.framePath(id), path)
 	if err != nil {
 		if m != nil {
@@ -223,6 +248,11 @@ func (s *Spool) recycle(id uint64) (bool, error) {
 	s.mu.Unlock()
 	return true, nil
 }
+
+// spareLimit is how many spare files the spool keeps: maxSpares, or as
+// many as spareBytes holds, so that the frames of a big append, removed
+// together, make the files of the next ones.
+func (s *Spool) spareLimit() int { return max(maxSpares, spareBytes/(pageSize+s.opts.FrameSize)) }
 
 // stopAhead waits for the file being prepared, if one is, and removes it
 // and the spare files, and releases the maps kept. s.cmu is held.

@@ -15,8 +15,9 @@ import (
 )
 
 // recoverFrames examines every file of the frames directory: it keeps the
-// frames that check out, removes what never held a committed byte, and
-// sets aside the rest. It returns the highest ID it saw.
+// frames that check out, removes what never held a committed byte and the
+// frames before those of the newest intent record (stored: see Record),
+// and sets aside the rest. It returns the highest ID it saw.
 func (s *Spool) recoverFrames(entries []os.DirEntry) (uint64, error) {
 	var maxID uint64
 	for _, e := range entries {
@@ -27,6 +28,9 @@ func (s *Spool) recoverFrames(entries []os.DirEntry) (uint64, error) {
 		switch {
 		case kind == tmpName:
 			// Create had not made it a frame: no byte was committed to it.
+			err = os.Remove(path)
+		case kind == frameName && s.rec.Intent != nil && id < s.rec.Intent.First:
+			// Stored and removed, its removal undone by a power loss.
 			err = os.Remove(path)
 		case kind == otherName:
 			err = s.setAside(path, 0, nil, "not a frame file: its name is not <16 hex digits>.frame")

@@ -14,7 +14,7 @@ func TestRecycledFiles(t *testing.T) {
 		s := mustOpen(t, o)
 		old := pattern(20, 0, o.FrameSize)
 		var ids []uint64
-		for range maxSpares + 2 {
+		for range s.spareLimit() + 2 {
 			ids = append(ids, finished(t, s, "k", old, o.FrameSize, 0))
 		}
 		waitAhead(s) // made from a new file, before there are spares to take
@@ -22,8 +22,8 @@ func TestRecycledFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		spares, _ := os.ReadDir(filepath.Join(o.Dir, spareDir))
-		if prepareAhead && !o.WritePath && len(spares) < 1+maxSpares {
-			t.Fatalf("%d files in the spare directory, want the one prepared and %d recycled", len(spares), maxSpares)
+		if prepareAhead && !o.WritePath && len(spares) != 1+s.spareLimit() {
+			t.Fatalf("%d files in the spare directory, want the one prepared and %d recycled", len(spares), s.spareLimit())
 		}
 		var want []Frame
 		var data [][]byte

@@ -36,19 +36,17 @@ type Spool struct {
 	fillings map[uint64]*Filling
 	lens     map[uint64]int64 // finished frames' lengths
 	unsynced map[uint64]bool  // finished frames Sync has not made durable
-	dirDirty bool             // frames removed since the directory was last synced
 	used     int64
 	closed   bool
 
 	buffers sync.Pool    // heap buffers of frames on the write path
 	lastLen atomic.Int64 // the length of the frame finished last
 
-	cmu       sync.Mutex         // Create, and Close of what it uses
-	ahead     chan prepared      // the next frame file, being prepared; nil if none are
-	spares    []spare            // removed frames' files, to prepare again (under mu)
-	spareSeq  uint64             // names spare files (under mu)
-	kept      map[uint64]keptMap // maps of finished frames, for recycle (under mu)
-	keptOrder []uint64           // their IDs, oldest first
+	cmu      sync.Mutex         // Create, and Close of what it uses
+	ahead    chan prepared      // the next frame file, being prepared; nil if none are
+	spares   []spare            // removed frames' files, to prepare again (under mu)
+	spareSeq uint64             // names spare files (under mu)
+	kept     map[uint64]keptMap // maps of finished frames, for View, Read and recycle (under mu)
 
 	imu     sync.Mutex // Record
 	intent  *os.File
@@ -173,11 +171,11 @@ func (s *Spool) open() error {
 	if err != nil {
 		return err
 	}
-	maxID, err := s.recoverFrames(entries)
+	last, err := s.loadIntent()
 	if err != nil {
 		return err
 	}
-	last, err := s.loadIntent()
+	maxID, err := s.recoverFrames(entries)
 	if err != nil {
 		return err
 	}
@@ -224,7 +222,8 @@ func (s *Spool) Used() int64 {
 }
 
 // Remove deletes frames. A frame already gone is no error; a frame still
-// filling is. The deletions become durable with the next Sync or Record.
+// filling is. The deletions become durable with the next Sync, or, for
+// frames before those of a later Record, when that record is (see Record).
 func (s *Spool) Remove(ids ...uint64) error {
 	var errs []error
 	for _, id := range ids {
@@ -237,7 +236,6 @@ func (s *Spool) Remove(ids ...uint64) error {
 		s.used -= s.lens[id]
 		delete(s.lens, id)
 		delete(s.unsynced, id)
-		s.dirDirty = true
 		s.mu.Unlock()
 		kept, err := s.recycle(id)
 		if err == nil && !kept {

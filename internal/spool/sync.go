@@ -24,7 +24,6 @@ func (s *Spool) Sync() error {
 		pend = append(pend, id)
 	}
 	clear(s.unsynced)
-	s.dirDirty = false
 	s.mu.Unlock()
 
 	var errs []error
@@ -44,9 +43,6 @@ func (s *Spool) Sync() error {
 	}
 	if err := durable.SyncDir(filepath.Join(s.dir, framesDir)); err != nil {
 		errs = append(errs, err)
-		s.mu.Lock()
-		s.dirDirty = true
-		s.mu.Unlock()
 	}
 	if len(failed) > 0 {
 		s.mu.Lock()

@@ -1,0 +1,14 @@
+//go:build darwin || dragonfly || freebsd || linux || netbsd || openbsd
+
+package ossappend
+
+import "syscall"
+
+// mapRegion takes n bytes of anonymous memory from the system, outside the
+// Go heap: zero, and resident only once written.
+func mapRegion(n int) ([]byte, error) {
+	return syscall.Mmap(-1, 0, max(n, 1), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+}
+
+// unmapRegion gives a region back to the system.
+func unmapRegion(b []byte) { syscall.Munmap(b) }

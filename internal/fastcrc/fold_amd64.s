@@ -1,0 +1,97 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func fold(s uint64, p []byte, k *foldConstants, v *[2]uint64)
+TEXT ·fold(SB), NOSPLIT, $0-48
+	MOVQ s+0(FP), AX
+	MOVQ p_base+8(FP), SI
+	MOVQ p_len+16(FP), CX
+	MOVQ k+32(FP), DX
+	MOVQ v+40(FP), DI
+
+	MOVOU 0(SI), X1
+	MOVOU 16(SI), X2
+	MOVOU 32(SI), X3
+	MOVOU 48(SI), X4
+	MOVQ  AX, X0
+	PXOR  X0, X1
+	ADDQ  $64, SI
+	SUBQ  $64, CX
+	MOVOU 0(DX), X0 // by64hi, by64lo
+
+loop64:
+	CMPQ CX, $64
+	JB   lanes
+	MOVO X1, X5
+	MOVO X2, X6
+	MOVO X3, X7
+	MOVO X4, X8
+	PCLMULQDQ $0x00, X0, X1
+	PCLMULQDQ $0x00, X0, X2
+	PCLMULQDQ $0x00, X0, X3
+	PCLMULQDQ $0x00, X0, X4
+	PCLMULQDQ $0x11, X0, X5
+	PCLMULQDQ $0x11, X0, X6
+	PCLMULQDQ $0x11, X0, X7
+	PCLMULQDQ $0x11, X0, X8
+	MOVOU 0(SI), X9
+	MOVOU 16(SI), X10
+	MOVOU 32(SI), X11
+	MOVOU 48(SI), X12
+	PXOR  X5, X1
+	PXOR  X6, X2
+	PXOR  X7, X3
+	PXOR  X8, X4
+	PXOR  X9, X1
+	PXOR  X10, X2
+	PXOR  X11, X3
+	PXOR  X12, X4
+	ADDQ  $64, SI
+	SUBQ  $64, CX
+	JMP   loop64
+
+lanes:
+	MOVOU 16(DX), X0 // by16hi, by16lo
+	MOVO  X1, X5
+	PCLMULQDQ $0x00, X0, X1
+	PCLMULQDQ $0x11, X0, X5
+	PXOR  X5, X1
+	PXOR  X1, X2
+	MOVO  X2, X5
+	PCLMULQDQ $0x00, X0, X2
+	PCLMULQDQ $0x11, X0, X5
+	PXOR  X5, X2
+	PXOR  X2, X3
+	MOVO  X3, X5
+	PCLMULQDQ $0x00, X0, X3
+	PCLMULQDQ $0x11, X0, X5
+	PXOR  X5, X3
+	PXOR  X3, X4
+
+loop16:
+	CMPQ CX, $16
+	JB   done
+	MOVO X4, X5
+	PCLMULQDQ $0x00, X0, X4
+	PCLMULQDQ $0x11, X0, X5
+	MOVOU 0(SI), X6
+	PXOR  X5, X4
+	PXOR  X6, X4
+	ADDQ  $16, SI
+	SUBQ  $16, CX
+	JMP   loop16
+
+done:
+	MOVOU X4, 0(DI)
+	RET
+
+// func cpuHasPCLMULQDQ() bool
+TEXT ·cpuHasPCLMULQDQ(SB), NOSPLIT, $0-1
+	MOVL $1, AX
+	XORL CX, CX
+	CPUID
+	SHRL $1, CX
+	ANDL $1, CX
+	MOVB CX, ret+0(FP)
+	RET
