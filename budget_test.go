@@ -1,9 +1,14 @@
 package ossappend
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"runtime"
 	"testing"
+
+	"github.com/ossappend/ossappend/osstest"
+	"golang.org/x/sync/errgroup"
 )
 
 // TestBudgetReusesItsRegion: a budget hands out buffers from its own
@@ -192,5 +197,61 @@ func TestDrawsInOrder(t *testing.T) {
 		d.release(10)
 	}); n > 1 { // the goroutine
 		t.Fatalf("%v allocations for a wait", n)
+	}
+}
+
+// TestBudgetWithoutItsRegion: where the system will not map the budget's
+// region (a budget larger than the address space, or a system without
+// anonymous maps), every buffer comes from the heap, counted by Memory
+// until it is back, and writers sharing the budget store their bytes as
+// they would with it.
+func TestBudgetWithoutItsRegion(t *testing.T) {
+	srv := osstest.NewServer()
+	defer srv.Close()
+	if err := srv.CreateBucket("budget"); err != nil {
+		t.Fatal(err)
+	}
+	client := srv.Client()
+	b := NewBudget(64 << 10)
+	b.noMap = true // as when mapRegion fails
+	const writers, lines = 4, 2000
+	var ws []*Writer
+	for i := range writers {
+		w, err := NewWriter(context.Background(), client, "budget", fmt.Sprintf("w%d.log", i),
+			WithBudget(b), WithFlushSize(4<<10), WithMaxInflight(2), WithFlushInterval(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws = append(ws, w)
+	}
+	var g errgroup.Group
+	for i, w := range ws {
+		g.Go(func() error {
+			for j := range lines {
+				if _, err := fmt.Fprintf(w, "writer %d line %d\n", i, j); err != nil {
+					return err
+				}
+			}
+			return w.Close()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if b.region != nil || b.top != 0 {
+		t.Fatalf("a region of %d bytes, %d reached: want none", len(b.region), b.top)
+	}
+	if b.outside != 0 || b.Memory() != 0 || b.Used() != 0 {
+		t.Fatalf("outside %d, memory %d, used %d once every writer closed: want 0", b.outside, b.Memory(), b.Used())
+	}
+	for i := range writers {
+		got, ok := srv.Object("budget", fmt.Sprintf("w%d.log", i))
+		var want bytes.Buffer
+		for j := range lines {
+			fmt.Fprintf(&want, "writer %d line %d\n", i, j)
+		}
+		if !ok || !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("object %d: %d bytes, want %d, every line once, in order", i, len(got), want.Len())
+		}
 	}
 }
