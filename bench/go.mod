@@ -1,6 +1,6 @@
 module github.com/ossappend/ossappend/bench
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/aliyun/alibabacloud-oss-go-sdk-v2 v1.6.1
