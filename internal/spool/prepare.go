@@ -93,7 +93,7 @@ func (s *Spool) prepareFile() prepared {
 		return p
 	}
 	if p.m == nil {
-		if p.m, err = mapFile(p.file, size); err != nil {
+		if p.m, err = mapAhead(p.file, size); err != nil {
 			// Out of address space, say: the write path from now on.
 			p.noMapping = true
 			return p
@@ -104,6 +104,10 @@ func (s *Spool) prepareFile() prepared {
 	}
 	return p
 }
+
+// mapAhead maps the files prepared ahead; a test makes it fail, as mmap
+// does out of address space.
+var mapAhead = mapFile
 
 // refaultRange is the part of a recycled map to fault in again when a
 // frame may fill its first upTo bytes (header included) and the last frame
@@ -255,15 +259,17 @@ func (s *Spool) recycle(id uint64) (bool, error) {
 func (s *Spool) spareLimit() int { return max(maxSpares, spareBytes/(pageSize+s.opts.FrameSize)) }
 
 // stopAhead waits for the file being prepared, if one is, and removes it
-// and the spare files, and releases the maps kept. s.cmu is held.
+// and the spare files. The maps kept stay: View's slices of them may be
+// in use until their frames are removed (recycle lets them go then) or
+// the spool is closed (releaseKept). s.cmu is held.
 func (s *Spool) stopAhead() {
 	if s.ahead != nil {
 		(<-s.ahead).release()
 	}
 	s.mu.Lock()
 	s.ahead = nil
-	spares, kept := s.spares, s.kept
-	s.spares, s.kept = nil, nil
+	spares := s.spares
+	s.spares = nil
 	s.mu.Unlock()
 	for _, sp := range spares {
 		if sp.m != nil {
@@ -271,6 +277,14 @@ func (s *Spool) stopAhead() {
 		}
 		os.Remove(sp.path)
 	}
+}
+
+// releaseKept releases the maps kept, at Close.
+func (s *Spool) releaseKept() {
+	s.mu.Lock()
+	kept := s.kept
+	s.kept = nil
+	s.mu.Unlock()
 	for id, k := range kept {
 		s.letGo(id, k)
 	}

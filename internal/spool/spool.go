@@ -271,6 +271,7 @@ func (s *Spool) Close() error {
 	s.cmu.Lock()
 	s.stopAhead()
 	s.cmu.Unlock()
+	s.releaseKept()
 	s.imu.Lock()
 	if s.intent != nil {
 		errs = append(errs, s.intent.Close())

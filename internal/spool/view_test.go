@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 	"testing"
 )
 
@@ -158,4 +159,44 @@ func TestReaderRefusesDamage(t *testing.T) {
 			t.Fatalf("a Read after = %d, %v; want the error again", n, err)
 		}
 	})
+}
+
+// When the spool can no longer map the files it prepares (mmap out of
+// address space, say) it takes the write path from then on, but the maps
+// it keeps stay until their frames are removed: a view given out earlier
+// may be the body of a request under way.
+func TestViewOutlivesTheWritePath(t *testing.T) {
+	if !prepareAhead {
+		t.Skip("no files prepared ahead here")
+	}
+	o := Options{Dir: t.TempDir(), Identity: testID, FrameSize: 1 << 20}
+	s := mustOpen(t, o)
+	first := pattern(1, 0, 5000)
+	id := finished(t, s, "k", first, 1000, 0)
+	view := s.View(id)
+	if view == nil {
+		t.Fatal("no view of a frame in a prepared file")
+	}
+	mapAhead = func(*os.File, int) (*mapping, error) { return nil, errors.New("cannot allocate memory") }
+	t.Cleanup(func() { mapAhead = mapFile })
+	// The file prepared while mapping failed ends the maps: a few frames
+	// later the spool writes its frames with write(2).
+	var later []uint64
+	for i := range 4 {
+		later = append(later, finished(t, s, "k", pattern(2+i, 0, 700), 300, 0))
+	}
+	if s.View(later[len(later)-1]) != nil {
+		t.Fatal("a view of a frame written after mapping failed")
+	}
+	equalBytes(t, "the view taken before the write path", view, first)
+	equalBytes(t, "the frame kept", s.View(id), first)
+	if err := s.Remove(append(later, id)...); err != nil {
+		t.Fatal(err)
+	}
+	if s.View(id) != nil {
+		t.Fatal("a removed frame still has a view")
+	}
+	// Frames go on, from the write path.
+	d := pattern(9, 0, 2000)
+	equalBytes(t, "a frame after", mustRead(t, s, finished(t, s, "k", d, 500, 0)), d)
 }
