@@ -23,37 +23,42 @@ import (
 // for each buffer the room its encoding may take, if that is more (the
 // codec's MaxEncodedLen: for a 4 MiB frame, 50 bytes more with s2, 1.3 KiB
 // with gzip, 32 KiB with zstd), and the encoded bytes then take the
-// buffer's place, in the buffer itself when they fit. The compressors' own
+// buffer's place, in that room. The compressors' own
 // scratch buffers, one per compressor in the process, are outside any
 // budget, and so are the frames a spool sends as they are (see WithSpool).
 //
 // The memory is the budget's own: a region of its size, taken from the
-// operating system when the first buffer is needed (outside the Go heap,
-// where the system maps anonymous memory: Linux, the BSDs, macOS,
-// Windows), from which it hands out every buffer and to which they come
-// back, never to the garbage collector: pages the buffers never reach are
-// never touched, and the garbage collector neither paces itself by the
-// region nor has it to reclaim. A buffer that does not fit in the region
-// in one piece (the region is cut up by buffers of other sizes) comes
-// from the process's buffer pools instead, and goes back there; a frame
-// that cannot grow in one piece is sent on as it is. Memory tells what the
-// buffers take. A Budget is safe for concurrent use; the region lasts as
-// long as the Budget.
+// operating system when the first buffer is needed, outside the Go heap
+// (where the system maps anonymous memory: Linux, the BSDs, macOS,
+// Windows, Solaris, AIX; elsewhere, and where that fails, each buffer
+// comes from the heap as it is needed). The budget hands out every buffer
+// from the region, with its room, and they come back to it, never to the
+// garbage collector: pages the buffers never reach are never touched, and
+// the garbage collector neither paces itself by the region nor has it to
+// reclaim. A buffer that does not fit in the region in one piece (the
+// region is cut up by buffers of other sizes) comes from the process's
+// buffer pools instead, and goes back there; a frame that cannot grow in
+// one piece is sent on as it is. Memory tells what the buffers take. A
+// Budget is safe for concurrent use; the region lasts as long as the
+// Budget. (Built with the race detector, which watches only the heap, the
+// region is on the heap.)
 type Budget struct {
 	limit int64
 	sem   draws
 	used  atomic.Int64
 
 	mu      sync.Mutex
-	region  []byte        // the budget's memory, once a buffer is needed; nil before
-	free    []extent      // the parts of region not handed out, by offset, none adjacent
-	top     int           // the end of the part of region ever handed out
-	lent    map[*byte]int // the offsets of the buffers handed out from region, by first byte
-	outside int64         // bytes of buffers handed out from the heap, not back yet
-	noMap   bool          // the region could not be had: every buffer is the heap's
+	region  []byte           // the budget's memory, once a buffer is needed; nil before
+	free    []extent         // the parts of region not handed out, by offset, none adjacent
+	top     int              // the end of the part of region ever handed out
+	lent    map[*byte]extent // the parts of region handed out, by their buffer's first byte
+	outside int64            // bytes of buffers handed out from the heap, not back yet
+	noMap   bool             // the region could not be had: every buffer is the heap's
 }
 
-// extent is a part of a budget's region: n bytes from off.
+// extent is a part of a budget's region: n bytes from off. A buffer
+// handed out from it may have a smaller capacity: the rest is its room to
+// grow into (see whole).
 type extent struct{ off, n int }
 
 // NewBudget returns a budget of limit bytes. Every writer that uses it
@@ -202,38 +207,60 @@ func (b *Budget) Memory() int64 {
 func (b *Budget) buffer(c int) []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.bufferLocked(c)
+	return b.bufferLocked(c, c)
 }
 
-// bufferAtLeast is buffer, but if the budget's region has no room for c
-// bytes in one piece and least is less, a buffer of least bytes from it if
-// it has room for that; from the heap if neither fits.
-func (b *Budget) bufferAtLeast(c, least int) []byte {
+// bufferAtLeast is buffer, but it sets room(c) bytes of the region aside
+// for a buffer of capacity c, room to grow into that whole gives (a frame
+// keeps its encoding there); and if the budget's region has no room for
+// that in one piece and least is less, a buffer of least bytes, with its
+// room, from it if it has room for that; from the heap if neither fits.
+func (b *Budget) bufferAtLeast(c, least int, room func(int) int) []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if least < c && b.region != nil && b.fitLocked(c) < 0 && b.fitLocked(least) >= 0 {
+	if b.region == nil {
+		return b.bufferLocked(c, room(c))
+	}
+	if least < c && b.fitLocked(room(c)) < 0 && b.fitLocked(room(least)) >= 0 {
 		c = least
 	}
-	return b.bufferLocked(c)
+	return b.bufferLocked(c, room(c))
 }
 
-func (b *Budget) bufferLocked(c int) []byte {
+// bufferLocked hands out a buffer of capacity c with n bytes of the region
+// (n >= c) set aside for it, or a buffer of the heap's. b.mu is held.
+func (b *Budget) bufferLocked(c, n int) []byte {
 	if b.region == nil && !b.noMap {
 		region, err := mapRegion(int(min(b.limit, math.MaxInt)))
 		if err != nil {
 			b.noMap = true // a budget of more than the address space, say
 		} else {
-			b.region, b.free, b.lent = region, []extent{{0, len(region)}}, map[*byte]int{}
+			b.region, b.free, b.lent = region, []extent{{0, len(region)}}, map[*byte]extent{}
 			runtime.AddCleanup(b, unmapRegion, region)
 		}
 	}
-	if i := b.fitLocked(c); i >= 0 {
+	if i := b.fitLocked(n); i >= 0 {
 		off := b.free[i].off
-		b.takeLocked(i, off, c)
-		return b.lentLocked(off, c)
+		b.takeLocked(i, off, n)
+		return b.lentLocked(extent{off, n}, c)
 	}
 	b.outside += int64(c)
 	return getBuffer(c)
+}
+
+// whole returns buf, a buffer buffer or grow returned, with the capacity
+// of all the room set aside for it: buf itself if it is the heap's.
+func (b *Budget) whole(buf []byte) []byte {
+	if cap(buf) == 0 {
+		return buf
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e, ok := b.lent[&buf[:1][0]]
+	if !ok {
+		return buf
+	}
+	return b.region[e.off : e.off+len(buf) : e.off+e.n]
 }
 
 // fitLocked returns the index of the smallest free part that holds c
@@ -252,45 +279,51 @@ func (b *Budget) fitLocked(c int) int {
 	return best
 }
 
-// grow returns a buffer of capacity c holding buf's bytes, and takes buf
-// back: buf itself, grown into the free part after it if that is free and
-// large enough; else the smallest free part that holds c bytes, buf's own
-// room included (its bytes are moved down, if they must, with copy), so
-// that a frame that grows needs no room for two buffers at once. If no
-// part holds c bytes, grow reports false and keeps buf as it is: the
-// frame is sent on as it is, as when the budget is spent.
-func (b *Budget) grow(buf []byte, c int) ([]byte, bool) {
+// grow returns a buffer of capacity c, with n bytes of the region set
+// aside for it (see bufferAtLeast), holding buf's bytes, and takes buf
+// back: buf itself, within the room it has or grown into the free part
+// after it if that is free and large enough; else the smallest free part
+// that holds n bytes, buf's own room included (its bytes are moved down,
+// if they must, with copy), so that a frame that grows needs no room for
+// two buffers at once. If no part holds n bytes, grow reports false and
+// keeps buf as it is: the frame is sent on as it is, as when the budget
+// is spent.
+func (b *Budget) grow(buf []byte, c, n int) ([]byte, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if cap(buf) == 0 {
-		return b.bufferLocked(c), true
+		return b.bufferLocked(c, n), true
 	}
-	off, ok := b.lent[&buf[:1][0]]
+	e, ok := b.lent[&buf[:1][0]]
 	if !ok { // a buffer of the heap's
-		nb := append(b.bufferLocked(c), buf...)
+		nb := append(b.bufferLocked(c, n), buf...)
 		b.outside -= int64(cap(buf))
 		putBuffer(buf)
 		return nb, true
 	}
-	end := off + cap(buf)
-	i, _ := slices.BinarySearchFunc(b.free, end, func(e extent, off int) int { return cmp.Compare(e.off, off) })
-	if i < len(b.free) && b.free[i].off == end && cap(buf)+b.free[i].n >= c {
-		b.takeLocked(i, end, c-cap(buf))
-		b.top = max(b.top, off+c)
-		return b.region[off : off+len(buf) : off+c], true
+	if n <= e.n {
+		return b.region[e.off : e.off+len(buf) : e.off+c], true
 	}
-	n := len(buf)
+	end := e.off + e.n
+	i, _ := slices.BinarySearchFunc(b.free, end, func(e extent, off int) int { return cmp.Compare(e.off, off) })
+	if i < len(b.free) && b.free[i].off == end && e.n+b.free[i].n >= n {
+		b.takeLocked(i, end, n-e.n)
+		b.lent[&b.region[e.off]] = extent{e.off, n}
+		b.top = max(b.top, e.off+n)
+		return b.region[e.off : e.off+len(buf) : e.off+c], true
+	}
+	k := len(buf)
 	b.releaseLocked(buf)
-	i = b.fitLocked(c)
+	i = b.fitLocked(n)
 	if i < 0 {
-		b.reserveLocked(off, end-off) // buf stays as it was
-		b.lent[&b.region[off]] = off
+		b.reserveLocked(e.off, e.n) // buf stays as it was
+		b.lent[&b.region[e.off]] = e
 		return buf, false
 	}
 	to := b.free[i].off
-	b.takeLocked(i, to, c)
-	nb := b.lentLocked(to, c)[:n]
-	copy(nb, b.region[off:off+n]) // nothing wrote to buf's room since it was released
+	b.takeLocked(i, to, n)
+	nb := b.lentLocked(extent{to, n}, c)[:k]
+	copy(nb, b.region[e.off:e.off+k]) // nothing wrote to buf's room since it was released
 	return nb, true
 }
 
@@ -326,12 +359,12 @@ func (b *Budget) takeLocked(i, off, n int) {
 	}
 }
 
-// lentLocked hands out the c bytes of the region at off as a buffer.
-// b.mu is held.
-func (b *Budget) lentLocked(off, c int) []byte {
-	buf := b.region[off : off : off+c]
-	b.lent[&b.region[off]] = off
-	b.top = max(b.top, off+c)
+// lentLocked hands out the part e of the region as a buffer of capacity
+// c. b.mu is held.
+func (b *Budget) lentLocked(e extent, c int) []byte {
+	buf := b.region[e.off : e.off : e.off+c]
+	b.lent[&b.region[e.off]] = e
+	b.top = max(b.top, e.off+e.n)
 	return buf
 }
 
@@ -350,14 +383,14 @@ func (b *Budget) keep(buf []byte) {
 // buffer pools. b.mu is held.
 func (b *Budget) releaseLocked(buf []byte) {
 	first := &buf[:1][0]
-	off, ok := b.lent[first]
+	e, ok := b.lent[first]
 	if !ok {
 		b.outside -= int64(cap(buf))
 		putBuffer(buf) // back to the process's pools
 		return
 	}
 	delete(b.lent, first)
-	n := cap(buf)
+	off, n := e.off, e.n
 	i, _ := slices.BinarySearchFunc(b.free, off, func(e extent, off int) int { return cmp.Compare(e.off, off) })
 	if i > 0 && b.free[i-1].off+b.free[i-1].n == off { // joins the part before it
 		i--

@@ -1,9 +1,16 @@
-//go:build !(darwin || dragonfly || freebsd || linux || netbsd || openbsd || windows)
+//go:build !(aix || darwin || dragonfly || freebsd || illumos || linux || netbsd || openbsd || solaris || windows) && !race
 
 package ossappend
 
-// mapRegion makes the region on the heap where the system's anonymous
-// memory is not at hand: the budget still reuses it.
-func mapRegion(n int) ([]byte, error) { return make([]byte, max(n, 1)), nil }
+import "errors"
+
+const regionOffHeap = false
+
+// mapRegion fails where the system's anonymous memory is not at hand: a
+// region on the heap would hold the whole budget from the first frame.
+// The budget's buffers come from the heap, one at a time, instead.
+func mapRegion(int) ([]byte, error) {
+	return nil, errors.ErrUnsupported
+}
 
 func unmapRegion([]byte) {}

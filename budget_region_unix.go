@@ -1,8 +1,11 @@
-//go:build darwin || dragonfly || freebsd || linux || netbsd || openbsd
+//go:build (aix || darwin || dragonfly || freebsd || illumos || linux || netbsd || openbsd || solaris) && !race
 
 package ossappend
 
 import "syscall"
+
+// regionOffHeap says that a budget's region is memory outside the Go heap.
+const regionOffHeap = true
 
 // mapRegion takes n bytes of anonymous memory from the system, outside the
 // Go heap: zero, and resident only once written.

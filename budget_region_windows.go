@@ -1,4 +1,4 @@
-//go:build windows
+//go:build windows && !race
 
 package ossappend
 
@@ -7,6 +7,9 @@ import (
 	"syscall"
 	"unsafe"
 )
+
+// regionOffHeap says that a budget's region is memory outside the Go heap.
+const regionOffHeap = true
 
 // mapRegion takes n bytes of memory backed by the paging file, outside the
 // Go heap: zero, and resident only once written.

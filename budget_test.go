@@ -62,10 +62,8 @@ func TestBudgetReusesItsRegion(t *testing.T) {
 // budget's buffers are not on the Go heap, which the garbage collector
 // paces itself by.
 func TestBudgetRegionIsNotHeap(t *testing.T) {
-	switch runtime.GOOS {
-	case "linux", "darwin", "freebsd", "netbsd", "openbsd", "dragonfly", "windows":
-	default:
-		t.Skip("the region is on the heap here")
+	if !regionOffHeap {
+		t.Skip("no region outside the heap here, or with the race detector")
 	}
 	base := heapInUse()
 	b := NewBudget(64 << 20)
@@ -98,7 +96,7 @@ func TestBudgetGrowsInPlace(t *testing.T) {
 	}
 	same := func(p, q []byte) bool { return &p[:1][0] == &q[:1][0] }
 	a := fill(b.buffer(4<<10), 4<<10, 'a')
-	g, _ := b.grow(a, 8<<10) // the part after it is free
+	g, _ := b.grow(a, 8<<10, 8<<10) // the part after it is free
 	if !same(g, a) || cap(g) != 8<<10 || len(g) != 4<<10 || g[4<<10-1] != 'a' {
 		t.Fatalf("grew to cap %d, len %d, in place %v", cap(g), len(g), same(g, a))
 	}
@@ -106,7 +104,7 @@ func TestBudgetGrowsInPlace(t *testing.T) {
 	g = fill(g, 4<<10, 'b')
 	// g's 8 KiB and the 4 free after x are 12, but not in one piece: g
 	// stays as it is.
-	same2, ok := b.grow(g, 12<<10)
+	same2, ok := b.grow(g, 12<<10, 12<<10)
 	if ok || !same(same2, g) || cap(same2) != 8<<10 || len(same2) != 8<<10 || b.outside != 0 || len(b.free) != 1 || b.free[0] != (extent{12 << 10, 4 << 10}) {
 		t.Fatalf("grew %v to cap %d, outside %d, free %v: want g kept as it was", ok, cap(same2), b.outside, b.free)
 	}
@@ -121,7 +119,7 @@ func TestBudgetGrowsInPlace(t *testing.T) {
 	p2 := fill(b.buffer(4<<10), 4<<10, 'c')
 	p3 := b.buffer(8 << 10)
 	b.keep(p1)
-	g, _ = b.grow(p2, 8<<10)
+	g, _ = b.grow(p2, 8<<10, 8<<10)
 	if !same(g, p1) || len(g) != 4<<10 || g[0] != 'c' || g[4<<10-1] != 'c' || b.outside != 0 {
 		t.Fatalf("moved %v, len %d, outside %d: want it where p1 was, with its bytes", same(g, p1), len(g), b.outside)
 	}
@@ -135,7 +133,7 @@ func TestBudgetGrowsInPlace(t *testing.T) {
 	q := [4][]byte{b.buffer(4 << 10), b.buffer(4 << 10), b.buffer(4 << 10), b.buffer(4 << 10)}
 	b.keep(q[0])
 	b.keep(q[2])
-	if g, ok := b.grow(q[1], 16<<10); ok || !same(g, q[1]) || len(b.free) != 2 || b.free[0] != (extent{0, 4 << 10}) || b.free[1] != (extent{8 << 10, 4 << 10}) {
+	if g, ok := b.grow(q[1], 16<<10, 16<<10); ok || !same(g, q[1]) || len(b.free) != 2 || b.free[0] != (extent{0, 4 << 10}) || b.free[1] != (extent{8 << 10, 4 << 10}) {
 		t.Fatalf("grew %v, free %v: want it kept, the parts around it free", ok, b.free)
 	}
 }
@@ -253,5 +251,57 @@ func TestBudgetWithoutItsRegion(t *testing.T) {
 		if !ok || !bytes.Equal(got, want.Bytes()) {
 			t.Fatalf("object %d: %d bytes, want %d, every line once, in order", i, len(got), want.Len())
 		}
+	}
+}
+
+// TestBudgetSetsRoomAside: a frame buffer of a writer with a codec takes
+// the room its encoding may need in the region, which whole gives and
+// which comes back with it, so that an encoding a little larger than its
+// frame stays in the frame's own part and the region is cut into parts
+// of one size only.
+func TestBudgetSetsRoomAside(t *testing.T) {
+	b := NewBudget(40 << 10)
+	room := func(c int) int { return c + 1<<10 }
+	var bufs [][]byte
+	for range 4 {
+		buf := b.bufferAtLeast(8<<10, 4<<10, room)
+		if cap(buf) != 8<<10 || cap(b.whole(buf)) != 9<<10 {
+			t.Fatalf("capacity %d, whole %d: want 8 KiB and 9 KiB", cap(buf), cap(b.whole(buf)))
+		}
+		bufs = append(bufs, buf)
+	}
+	if b.top != 36<<10 || b.outside != 0 {
+		t.Fatalf("top %d, outside %d: want four parts of 9 KiB", b.top, b.outside)
+	}
+	// The fifth has no room for 8 KiB and its room: it takes 3 KiB, with
+	// its room, the 4 KiB left.
+	small := b.bufferAtLeast(8<<10, 3<<10, room)
+	if cap(small) != 3<<10 || cap(b.whole(small)) != 4<<10 || b.outside != 0 {
+		t.Fatalf("capacity %d, whole %d, outside %d: want 3 KiB in the 4 KiB left", cap(small), cap(b.whole(small)), b.outside)
+	}
+	// An encoding of 9 KiB fills the whole part; given back, the part is
+	// whole again for the next frame.
+	enc := append(b.whole(bufs[1][:0]), make([]byte, 9<<10)...)
+	if &enc[0] != &bufs[1][:1][0] {
+		t.Fatal("an encoding that fits the part's room moved")
+	}
+	b.keep(enc)
+	again := b.bufferAtLeast(8<<10, 8<<10, room)
+	if &again[:1][0] != &bufs[1][:1][0] || cap(b.whole(again)) != 9<<10 {
+		t.Fatal("the part an encoding filled did not serve the next frame whole")
+	}
+	// Growing within the room set aside changes nothing else.
+	if g, ok := b.grow(again[:10], 9<<10, 9<<10); !ok || &g[:1][0] != &again[:1][0] || cap(g) != 9<<10 || len(b.free) != 0 {
+		t.Fatalf("grown within its room: ok %v, capacity %d, free %v", ok, cap(g), b.free)
+	}
+	if heap := []byte("x"); cap(b.whole(heap)) != cap(heap) {
+		t.Fatal("whole changed a buffer of the heap's")
+	}
+	b.keep(again)
+	for _, buf := range append([][]byte{small}, bufs[0], bufs[2], bufs[3]) {
+		b.keep(buf)
+	}
+	if len(b.free) != 1 || b.free[0] != (extent{0, 40 << 10}) || b.outside != 0 {
+		t.Fatalf("free %v, outside %d once every buffer came back", b.free, b.outside)
 	}
 }

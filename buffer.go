@@ -229,7 +229,7 @@ func (w *Writer) frameBuf(c, least int, cost int64) ([]byte, int64) {
 	if b == nil {
 		return getBuffer(c), 0
 	}
-	buf := b.bufferAtLeast(c, least)
+	buf := b.bufferAtLeast(c, least, w.room)
 	if cap(buf) < c {
 		less := w.cfg.draw(cap(buf))
 		b.release(cost - less)
@@ -243,12 +243,18 @@ func (w *Writer) frameBuf(c, least int, cost int64) ([]byte, int64) {
 // one piece (see Budget.grow): else it reports false and keeps buf.
 func (w *Writer) growBuf(buf []byte, c int) ([]byte, bool) {
 	if b := w.cfg.budget; b != nil {
-		return b.grow(buf, c)
+		return b.grow(buf, c, w.room(c))
 	}
 	nb := append(getBuffer(c), buf...)
 	putBuffer(buf)
 	return nb, true
 }
+
+// room is the part of a Budget's region a frame buffer of capacity c
+// takes: its draw, room for its encoding too, which then takes its place
+// there (see encodeFrame), so that the region is cut into parts of the
+// frames' sizes only.
+func (w *Writer) room(c int) int { return int(w.cfg.draw(c)) }
 
 // putBuf gives back a buffer getBuf returned.
 func (w *Writer) putBuf(buf []byte) {
