@@ -101,3 +101,51 @@ func TestFailOnConflict(t *testing.T) {
 		t.Fatalf("object = %q", got)
 	}
 }
+
+// TestCRCMismatchMovesToFreshKey: an object replaced behind the writer's
+// back by another of the same length takes the writer's next append at
+// the position it expects, but the CRC-64 OSS answers is not the one the
+// writer's bytes make: the writer cannot trust that object, and sends the
+// append again to a fresh key, and reports the conflict.
+func TestCRCMismatchMovesToFreshKey(t *testing.T) {
+	srv := newServer(t)
+	c := srv.Client()
+	var mu sync.Mutex
+	var reports []error
+	w := newWriter(t, c, "shared/crc.log", ossappend.WithFlushInterval(0),
+		ossappend.WithErrorHandler(func(err error) { mu.Lock(); reports = append(reports, err); mu.Unlock() }))
+	w.WriteString("ours 1\n")
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteObject(context.Background(), &oss.DeleteObjectRequest{Bucket: oss.Ptr(bucket), Key: oss.Ptr("shared/crc.log")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AppendObject(context.Background(), &oss.AppendObjectRequest{
+		Bucket: oss.Ptr(bucket), Key: oss.Ptr("shared/crc.log"), Position: oss.Ptr(int64(0)), Body: strings.NewReader("ours X\n"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.WriteString("ours 2\n")
+	if err := w.Flush(); err != nil {
+		t.Fatalf("Flush after the mismatch: %v", err)
+	}
+	w.WriteString("ours 3\n")
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(getObject(t, c, "shared/crc.log")); got != "ours X\nours 2\n" {
+		t.Fatalf("the replaced object = %q", got)
+	}
+	if got := string(getObject(t, c, "shared/crc.1.log")); got != "ours 2\nours 3\n" {
+		t.Fatalf("the fresh object = %q, want the append sent again and what followed", got)
+	}
+	if st := w.Stats(); st.Conflicts != 1 || st.Rotations != 1 || st.Pending != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reports) != 1 || !errors.Is(reports[0], ossappend.ErrConflict) {
+		t.Fatalf("the error handler heard %v, want one ErrConflict", reports)
+	}
+}

@@ -21,9 +21,11 @@
 // Close. With a codec, queued frames are compressed in parallel, each into
 // a self-contained frame of its format, so an object decodes with gzip -dc,
 // zstd -dc or compress.NewReader. One goroutine per writer appends the
-// frames in order with AppendObject at the object's length, passing the
-// running CRC-64 so that the SDK checks what OSS stored; frames that queued
-// up behind a slow append go out together in the next (WithMaxAppendSize).
+// frames in order with AppendObject at the object's length, and checks
+// the CRC-64 OSS answers against the object's running one combined with
+// the append's, whatever the client's DisableUploadCRC64Check says; frames
+// that queued up behind a slow append go out together in the next
+// (WithMaxAppendSize).
 //
 // AppendObject is not idempotent. When a request fails in a way that leaves
 // its outcome unknown (a lost answer, a timeout, a 5xx, 408 or 429, a 409

@@ -544,7 +544,7 @@ func (a *appender) append(b *body) (*oss.AppendObjectResult, error) {
 }
 
 // advance moves past a stored body of n bytes. crc is the object's new
-// CRC-64 as OSS reported it (the SDK has checked it against the bytes
+// CRC-64 as OSS reported it (checkCRC has checked it against the bytes
 // sent), if known; without one, the writer stops tracking the CRC rather
 // than spend a pass over every frame on a checksum nobody will compare:
 // OSS always reports it.
