@@ -506,7 +506,10 @@ func (a *appender) append(b *body) (*oss.AppendObjectResult, error) {
 	body := b.reader()
 	defer body.end()
 	req := requests.Get().(*oss.AppendObjectRequest)
-	defer requests.Put(req)
+	defer func() {
+		*req = oss.AppendObjectRequest{} // nothing of this writer's kept alive by the pool
+		requests.Put(req)
+	}()
 	*req = oss.AppendObjectRequest{
 		Bucket:   &w.bucket,
 		Key:      &a.key,
