@@ -146,7 +146,8 @@ func (c *memClient) AppendObject(ctx context.Context, req *oss.AppendObjectReque
 	}
 	if !ok {
 		c.objects[*req.Key] = o
-		c.created = append(c.created, req)
+		r := *req // the writer reuses its requests once a call returns
+		c.created = append(c.created, &r)
 	}
 	o.data = append(o.data, body...)
 	c.bodies = append(c.bodies, body)

@@ -93,7 +93,12 @@ func (s *Spool) prepareFile() prepared {
 		return p
 	}
 	if p.m == nil {
-		if p.m, err = mapAhead(p.file, size); err != nil {
+		if mapFails.Load() {
+			p.m, err = nil, errMapFails
+		} else {
+			p.m, err = mapFile(p.file, size)
+		}
+		if err != nil {
 			// Out of address space, say: the write path from now on.
 			p.noMapping = true
 			return p
@@ -105,9 +110,11 @@ func (s *Spool) prepareFile() prepared {
 	return p
 }
 
-// mapAhead maps the files prepared ahead; a test makes it fail, as mmap
-// does out of address space.
-var mapAhead = mapFile
+// mapFails makes the maps of the files prepared ahead fail, as mmap does
+// out of address space; for a test.
+var mapFails atomic.Bool
+
+var errMapFails = errors.New("cannot allocate memory")
 
 // refaultRange is the part of a recycled map to fault in again when a
 // frame may fill its first upTo bytes (header included) and the last frame

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"os"
 	"testing"
 )
 
@@ -177,8 +176,8 @@ func TestViewOutlivesTheWritePath(t *testing.T) {
 	if view == nil {
 		t.Fatal("no view of a frame in a prepared file")
 	}
-	mapAhead = func(*os.File, int) (*mapping, error) { return nil, errors.New("cannot allocate memory") }
-	t.Cleanup(func() { mapAhead = mapFile })
+	mapFails.Store(true)
+	t.Cleanup(func() { mapFails.Store(false) })
 	// The file prepared while mapping failed ends the maps: a few frames
 	// later the spool writes its frames with write(2).
 	var later []uint64
