@@ -230,6 +230,9 @@ func (b *Budget) bufferAtLeast(c, least int, room func(int) int) []byte {
 // bufferLocked hands out a buffer of capacity c with n bytes of the region
 // (n >= c) set aside for it, or a buffer of the heap's. b.mu is held.
 func (b *Budget) bufferLocked(c, n int) []byte {
+	if c == 0 {
+		return nil // keep and whole skip a buffer of no capacity
+	}
 	if b.region == nil && !b.noMap {
 		region, err := mapRegion(int(min(b.limit, math.MaxInt)))
 		if err != nil {

@@ -255,6 +255,13 @@ func (s *Spool) recycle(id uint64) (bool, error) {
 		return false, err
 	}
 	s.mu.Lock()
+	if s.ahead == nil { // stopped meanwhile: spares are no longer kept
+		s.mu.Unlock()
+		if m != nil {
+			m.unmap()
+		}
+		return false, os.Remove(path)
+	}
 	s.spares = append(s.spares, spare{path: path, m: m, n: filled})
 	s.mu.Unlock()
 	return true, nil
