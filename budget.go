@@ -23,7 +23,8 @@ import (
 // for each buffer the room its encoding may take, if that is more (the
 // codec's MaxEncodedLen: for a 4 MiB frame, 50 bytes more with s2, 1.3 KiB
 // with gzip, 32 KiB with zstd), and the encoded bytes then take the
-// buffer's place, in that room. The compressors' own
+// buffer's place: in the buffer itself when they fit, else in the room
+// the budget set aside with it. The compressors' own
 // scratch buffers, one per compressor in the process, are outside any
 // budget, and so are the frames a spool sends as they are (see WithSpool).
 //
@@ -57,8 +58,8 @@ type Budget struct {
 }
 
 // extent is a part of a budget's region: n bytes from off. A buffer
-// handed out from it may have a smaller capacity: the rest is its room to
-// grow into (see whole).
+// handed out from it may have a smaller capacity: the rest is room set
+// aside for it (see bufferAtLeast).
 type extent struct{ off, n int }
 
 // NewBudget returns a budget of limit bytes. Every writer that uses it
@@ -211,10 +212,11 @@ func (b *Budget) buffer(c int) []byte {
 }
 
 // bufferAtLeast is buffer, but it sets room(c) bytes of the region aside
-// for a buffer of capacity c, room to grow into that whole gives (a frame
-// keeps its encoding there); and if the budget's region has no room for
-// that in one piece and least is less, a buffer of least bytes, with its
-// room, from it if it has room for that; from the heap if neither fits.
+// for a buffer of capacity c (a frame's, with the room its encoding may
+// need: given back for the encoding, the part holds it); and if the
+// budget's region has no room for that in one piece and least is less, a
+// buffer of least bytes, with its room, from it if it has room for that;
+// from the heap if neither fits.
 func (b *Budget) bufferAtLeast(c, least int, room func(int) int) []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -231,7 +233,7 @@ func (b *Budget) bufferAtLeast(c, least int, room func(int) int) []byte {
 // (n >= c) set aside for it, or a buffer of the heap's. b.mu is held.
 func (b *Budget) bufferLocked(c, n int) []byte {
 	if c == 0 {
-		return nil // keep and whole skip a buffer of no capacity
+		return nil // keep skips a buffer of no capacity
 	}
 	if b.region == nil && !b.noMap {
 		region, err := mapRegion(int(min(b.limit, math.MaxInt)))
@@ -249,21 +251,6 @@ func (b *Budget) bufferLocked(c, n int) []byte {
 	}
 	b.outside += int64(c)
 	return getBuffer(c)
-}
-
-// whole returns buf, a buffer buffer or grow returned, with the capacity
-// of all the room set aside for it: buf itself if it is the heap's.
-func (b *Budget) whole(buf []byte) []byte {
-	if cap(buf) == 0 {
-		return buf
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	e, ok := b.lent[&buf[:1][0]]
-	if !ok {
-		return buf
-	}
-	return b.region[e.off : e.off+len(buf) : e.off+e.n]
 }
 
 // fitLocked returns the index of the smallest free part that holds c

@@ -255,18 +255,17 @@ func TestBudgetWithoutItsRegion(t *testing.T) {
 }
 
 // TestBudgetSetsRoomAside: a frame buffer of a writer with a codec takes
-// the room its encoding may need in the region, which whole gives and
-// which comes back with it, so that an encoding a little larger than its
-// frame stays in the frame's own part and the region is cut into parts
-// of one size only.
+// the room its encoding may need in the region, which comes back with it,
+// so that an encoding a little larger than its frame takes the frame's
+// own part and the region is cut into parts of one size only.
 func TestBudgetSetsRoomAside(t *testing.T) {
 	b := NewBudget(40 << 10)
 	room := func(c int) int { return c + 1<<10 }
 	var bufs [][]byte
 	for range 4 {
 		buf := b.bufferAtLeast(8<<10, 4<<10, room)
-		if cap(buf) != 8<<10 || cap(b.whole(buf)) != 9<<10 {
-			t.Fatalf("capacity %d, whole %d: want 8 KiB and 9 KiB", cap(buf), cap(b.whole(buf)))
+		if cap(buf) != 8<<10 || b.lent[&buf[:1][0]].n != 9<<10 {
+			t.Fatalf("capacity %d, part %d: want 8 KiB and 9 KiB", cap(buf), b.lent[&buf[:1][0]].n)
 		}
 		bufs = append(bufs, buf)
 	}
@@ -276,26 +275,24 @@ func TestBudgetSetsRoomAside(t *testing.T) {
 	// The fifth has no room for 8 KiB and its room: it takes 3 KiB, with
 	// its room, the 4 KiB left.
 	small := b.bufferAtLeast(8<<10, 3<<10, room)
-	if cap(small) != 3<<10 || cap(b.whole(small)) != 4<<10 || b.outside != 0 {
-		t.Fatalf("capacity %d, whole %d, outside %d: want 3 KiB in the 4 KiB left", cap(small), cap(b.whole(small)), b.outside)
+	if cap(small) != 3<<10 || b.lent[&small[:1][0]].n != 4<<10 || b.outside != 0 {
+		t.Fatalf("capacity %d, part %d, outside %d: want 3 KiB in the 4 KiB left", cap(small), b.lent[&small[:1][0]].n, b.outside)
 	}
-	// An encoding of 9 KiB fills the whole part; given back, the part is
-	// whole again for the next frame.
-	enc := append(b.whole(bufs[1][:0]), make([]byte, 9<<10)...)
-	if &enc[0] != &bufs[1][:1][0] {
-		t.Fatal("an encoding that fits the part's room moved")
+	// An encoding of 9 KiB takes the part its frame gave back; given back
+	// in turn, the part is whole again for the next frame.
+	b.keep(bufs[1])
+	enc := b.buffer(9 << 10)
+	if &enc[:1][0] != &bufs[1][:1][0] || b.outside != 0 {
+		t.Fatalf("the encoding did not take its frame's part (outside %d)", b.outside)
 	}
 	b.keep(enc)
 	again := b.bufferAtLeast(8<<10, 8<<10, room)
-	if &again[:1][0] != &bufs[1][:1][0] || cap(b.whole(again)) != 9<<10 {
+	if &again[:1][0] != &bufs[1][:1][0] || b.lent[&again[:1][0]].n != 9<<10 {
 		t.Fatal("the part an encoding filled did not serve the next frame whole")
 	}
 	// Growing within the room set aside changes nothing else.
 	if g, ok := b.grow(again[:10], 9<<10, 9<<10); !ok || &g[:1][0] != &again[:1][0] || cap(g) != 9<<10 || len(b.free) != 0 {
 		t.Fatalf("grown within its room: ok %v, capacity %d, free %v", ok, cap(g), b.free)
-	}
-	if heap := []byte("x"); cap(b.whole(heap)) != cap(heap) {
-		t.Fatal("whole changed a buffer of the heap's")
 	}
 	b.keep(again)
 	for _, buf := range append([][]byte{small}, bufs[0], bufs[2], bufs[3]) {

@@ -251,9 +251,9 @@ func (w *Writer) growBuf(buf []byte, c int) ([]byte, bool) {
 }
 
 // room is the part of a Budget's region a frame buffer of capacity c
-// takes: its draw, room for its encoding too, which then takes its place
-// there (see encodeFrame), so that the region is cut into parts of the
-// frames' sizes only.
+// takes: its draw, room for its encoding too, so that an encoding larger
+// than its frame (see encodeFrame) fits in the part the frame gives back,
+// and the region is cut into parts of the frames' sizes only.
 func (w *Writer) room(c int) int { return int(w.cfg.draw(c)) }
 
 // putBuf gives back a buffer getBuf returned.

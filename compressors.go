@@ -181,7 +181,7 @@ func (w *Writer) encodeFrame(f *frame, scratch []byte) []byte {
 	case w.cfg.budget != nil:
 		// The frame's draw pays for its encoding: into its own buffer, or
 		// one the budget makes within the draw.
-		dst := w.cfg.budget.whole(f.buf[:0])
+		dst := f.buf[:0]
 		if len(enc) > cap(dst) {
 			w.putBuf(f.buf)          // first, so that its room serves the new one
 			dst = w.getBuf(len(enc)) // the budget's buffers come in any size
