@@ -45,9 +45,7 @@ func (c *catCmd) Run(g *globals, e *env) error {
 	defer conn.Close()
 	ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// A reader that leaves early, such as head, ends cat quietly: the
-	// write fails with EPIPE instead of SIGPIPE killing the process.
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	quietBrokenPipe() // a reader that leaves early ends cat quietly
 
 	r, err := ossread.NewReader(ctx, conn.client, u.Bucket, u.Key, c.options()...)
 	if err != nil {

@@ -65,7 +65,7 @@ func (l *lsCmd) Run(g *globals, e *env) error {
 	defer conn.Close()
 	ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE) // see cat
+	quietBrokenPipe()
 
 	out := output{e.stdout}
 	if u.Key != "" && !strings.HasSuffix(u.Key, "/") {

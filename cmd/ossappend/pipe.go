@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/ossappend/ossappend"
@@ -159,7 +156,7 @@ func (p *pipeCmd) pipe(g *globals, e *env, log *messages) (served *metricsServer
 	// end of the process.
 	sig := watchSignals(p.DrainTimeout)
 	defer sig.stop()
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	quietBrokenPipe()
 
 	var read atomic.Int64
 	monitor := newPipeMonitor(log, u.Bucket, nil, &read, p.WarnAfter, p.RetryFor, mode)

@@ -83,3 +83,10 @@ func (s *stopSignals) stop() {
 	}
 	s.mu.Unlock()
 }
+
+// quietBrokenPipe makes a write to a reader that left early (head, say)
+// fail with EPIPE, an error the command reports or ends quietly on,
+// instead of SIGPIPE killing the process.
+func quietBrokenPipe() {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+}
